@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct AurisBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "auris-bench",
+        abstract: "In-process benchmarks that scripts/bench runs in release builds.",
+        subcommands: []
+    )
+}

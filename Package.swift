@@ -1,0 +1,146 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "auris",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "auris", targets: ["auris"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat libavcodec libavutil",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev"])]
+        ),
+        .target(
+            name: "Database",
+            dependencies: ["CSQLite"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Billing",
+            dependencies: [
+                "Database",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Queue",
+            dependencies: ["Database", "Billing"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Media",
+            dependencies: ["CFFmpeg"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Dubbing",
+            dependencies: [
+                "Media",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Worker",
+            dependencies: [
+                "Queue", "Billing", "Dubbing", "Media",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "API",
+            dependencies: [
+                "Queue", "Billing", "Media", "Database",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "auris",
+            dependencies: [
+                "Database", "Billing", "Queue", "Media", "Dubbing", "Worker", "API",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "auris-bench",
+            dependencies: [
+                "Database", "Billing", "Queue", "Media",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/auris-bench",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AurisTestSupport",
+            dependencies: [
+                "Database", "Billing", "Queue",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/AurisTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DatabaseTests",
+            dependencies: ["Database", "AurisTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BillingTests",
+            dependencies: ["Billing", "Database", "AurisTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "QueueTests",
+            dependencies: ["Queue", "Billing", "Database", "AurisTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MediaTests",
+            dependencies: ["Media", "AurisTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CommandTests",
+            dependencies: ["AurisTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+// The API module's sources start here.

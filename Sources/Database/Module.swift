@@ -1,0 +1,1 @@
+// The Database module's sources start here.

@@ -1,0 +1,1 @@
+// The Dubbing module's sources start here.

@@ -1,0 +1,1 @@
+// The Queue module's sources start here.

@@ -1,0 +1,1 @@
+// The Worker module's sources start here.

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Auris: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "auris",
+        abstract: "A credit-gated dubbing service: API, workers and operator tools.",
+        subcommands: []
+    )
+}
