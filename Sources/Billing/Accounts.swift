@@ -1,0 +1,117 @@
+import Crypto
+public import Database
+import Foundation
+
+/// Users' accounts, their API keys and their credits: the operations the API and the
+/// command line need, each one transaction.
+///
+/// ```swift
+/// let accounts = Accounts(database: database)
+/// let created = try await accounts.create(name: "Ada", signupCredits: 10)
+/// let balance = try await accounts.balance(of: created.id)   // available: 10
+/// ```
+public struct Accounts: Sendable {
+    /// What `create` returns: the key is shown once and stored only as a hash.
+    public struct Created: Sendable, Codable {
+        public var id: AccountID
+        public var apiKey: String
+    }
+
+    let database: DatabaseQueue
+    let clock: any WallClock
+
+    public init(database: DatabaseQueue, clock: any WallClock = SystemWallClock()) {
+        self.database = database
+        self.clock = clock
+    }
+
+    /// Creates a user with a fresh API key and grants the sign-up credits.
+    public func create(name: String, signupCredits: Int64) async throws -> Created {
+        precondition(signupCredits >= 0, "sign-up credits are never negative")
+        let apiKey = APIKey.generate()
+        let now = clock.nowMilliseconds
+        let id = try await database.write { db in
+            let ledger = Ledger(db)
+            let id = try ledger.createUserAccount(name: name, at: now)
+            try db.execute(
+                "INSERT INTO api_keys (key_hash, account_id, created_at_ms) VALUES (?, ?, ?)",
+                APIKey.hash(apiKey), id.rawValue, now)
+            if signupCredits > 0 {
+                try ledger.grant(
+                    id: "signup:\(id.rawValue)", to: id, from: .grants, amount: signupCredits,
+                    reason: .signup, at: now)
+            }
+            return id
+        }
+        return Created(id: id, apiKey: apiKey)
+    }
+
+    /// The account an API key belongs to, or nil for an unknown key.
+    public func authenticate(apiKey: String) async throws -> AccountID? {
+        guard APIKey.isWellFormed(apiKey) else { return nil }
+        let hash = APIKey.hash(apiKey)
+        let found = try await database.read { db in
+            try db.queryFirst("SELECT key_hash, account_id FROM api_keys WHERE key_hash = ?", hash) { row in
+                (row[0] as String, AccountID(rawValue: row[1]))
+            }
+        }
+        // The index found the row; comparing the hashes again in constant time keeps the
+        // answer from depending on how much of a guessed key matched.
+        guard let found, APIKey.constantTimeEqual(found.0, hash) else { return nil }
+        return found.1
+    }
+
+    /// An operator's grant of free credits, recorded with its reason.
+    ///
+    /// - Returns: the transfer id.
+    @discardableResult
+    public func grant(to account: AccountID, credits: Int64, note: String?) async throws -> String {
+        precondition(credits > 0, "a grant is positive")
+        let now = clock.nowMilliseconds
+        let id = RandomIdentifier.make(prefix: "grant", nowMilliseconds: now)
+        try await database.write { db in
+            try Ledger(db).grant(
+                id: id, to: account, from: .grants, amount: credits, reason: .adminGrant, note: note, at: now)
+        }
+        return id
+    }
+
+    public func balance(of account: AccountID) async throws -> Balance {
+        try await database.read { db in try Ledger(db).balance(of: account) }
+    }
+
+    /// The balance and the latest movements, read from one snapshot.
+    public func statement(of account: AccountID, historyLimit: Int) async throws -> (Balance, [Movement]) {
+        try await database.read { db in
+            let ledger = Ledger(db)
+            return (try ledger.balance(of: account), try ledger.history(of: account, limit: historyLimit))
+        }
+    }
+}
+
+/// API keys: `ak_` and 40 random base-32 characters (200 bits), stored as SHA-256 hex.
+enum APIKey {
+    private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+
+    static func generate() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let characters = (0..<40).map { _ in alphabet[Int(generator.next() & 31)] }
+        return "ak_" + String(decoding: characters, as: UTF8.self)
+    }
+
+    static func isWellFormed(_ key: String) -> Bool {
+        key.utf8.count <= 128 && key.hasPrefix("ak_")
+    }
+
+    static func hash(_ key: String) -> String {
+        SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
+        let left = Array(lhs.utf8), right = Array(rhs.utf8)
+        guard left.count == right.count else { return false }
+        var difference: UInt8 = 0
+        for index in left.indices { difference |= left[index] ^ right[index] }
+        return difference == 0
+    }
+}

@@ -1,0 +1,39 @@
+import Database
+
+extension Ledger {
+    /// The latest movements of a user's credits, newest first.
+    ///
+    /// - Parameter limit: at most this many rows (capped at 1,000).
+    public func history(of account: AccountID, limit: Int) throws -> [Movement] {
+        let rowLimit = min(max(limit, 0), 1_000)
+        return try db.query(
+            """
+            SELECT id, reason, amount, phase, debit_account_id, note, reference, created_at_ms
+            FROM ledger_transfers
+            WHERE debit_account_id = ?1 OR credit_account_id = ?1
+            ORDER BY created_at_ms DESC, rowid DESC
+            LIMIT ?2
+            """,
+            account.rawValue, rowLimit
+        ) { row in
+            let amount: Int64 = row[2]
+            let phase: String = row[3]
+            let debitedUser = AccountID(rawValue: row[4]) == account
+            let availableChange: Int64 =
+                switch phase {
+                case "pending": -amount
+                case "post": 0
+                case "void": amount
+                default: debitedUser ? -amount : amount
+                }
+            return Movement(
+                transferID: row[0],
+                reason: MovementReason(rawValue: row[1]) ?? .adminGrant,
+                availableChange: availableChange,
+                amount: amount,
+                note: row[5],
+                reference: row[6],
+                createdAtMilliseconds: row[7])
+        }
+    }
+}

@@ -1,0 +1,229 @@
+public import Database
+
+/// The credit ledger inside one write transaction: double-entry, immutable transfers,
+/// and two-phase holds (pending → posted or voided, each at most once), after
+/// TigerBeetle.
+///
+/// Every movement updates the cached balances of both accounts and asserts that it
+/// did; `LedgerAudit` recomputes them from the transfers.
+///
+/// ```swift
+/// try await database.write { db in
+///     let ledger = Ledger(db)
+///     try ledger.hold(id: "hold:dub_01", account: user, amount: 3, reference: "dub_01", at: now)
+///     try ledger.post(holdID: "hold:dub_01", at: now)  // .posted
+/// }
+/// ```
+public struct Ledger {
+    let db: SQLiteConnection
+
+    public init(_ db: SQLiteConnection) {
+        precondition(db.isInTransaction, "ledger movements happen inside a transaction")
+        self.db = db
+    }
+
+    /// Creates a user's ledger account with a zero balance.
+    public func createUserAccount(name: String, at nowMilliseconds: Int64) throws -> AccountID {
+        let id = try db.queryFirst(
+            "INSERT INTO ledger_accounts (kind, name, created_at_ms) VALUES ('user', ?, ?) RETURNING id",
+            name, nowMilliseconds
+        ) { row in AccountID(rawValue: row[0]) }
+        return try require(id, "INSERT … RETURNING gave no row")
+    }
+
+    /// Whether `account` is a user's account.
+    public func isUserAccount(_ account: AccountID) throws -> Bool {
+        try db.queryFirst("SELECT kind FROM ledger_accounts WHERE id = ?", account.rawValue) { row in
+            (row[0] as String) == "user"
+        } ?? false
+    }
+
+    /// Moves `amount` credits from a system account to a user at once (grants, purchases).
+    ///
+    /// Idempotent by `id`: the same id again returns false and moves nothing; the same id
+    /// for a different movement throws.
+    /// - Returns: true when this call moved the credits.
+    @discardableResult
+    public func grant(
+        id: String, to account: AccountID, from source: AccountID, amount: Int64,
+        reason: MovementReason, note: String? = nil, reference: String? = nil, at nowMilliseconds: Int64
+    ) throws -> Bool {
+        precondition(amount > 0, "a grant moves a positive amount")
+        precondition(source.isSystem && !account.isSystem, "grants go from a system account to a user")
+        if let existing = try transfer(id) {
+            guard existing.debit == source, existing.credit == account, existing.amount == amount,
+                existing.phase == "single"
+            else { throw LedgerError.transferIDReused(id) }
+            return false
+        }
+        guard try isUserAccount(account) else { throw LedgerError.unknownAccount(account) }
+        try insertTransfer(
+            id: id, debit: source, credit: account, amount: amount, phase: "single", pendingID: nil,
+            reason: reason, note: note, reference: reference, at: nowMilliseconds)
+        try move(account: source, debitsPosted: amount)
+        try move(account: account, creditsPosted: amount)
+        return true
+    }
+
+    /// Reserves `amount` of a user's credits: a pending transfer user → consumed.
+    ///
+    /// - Throws: `LedgerError.insufficientCredits` when the user has less available.
+    public func hold(
+        id: String, account: AccountID, amount: Int64, reference: String?, at nowMilliseconds: Int64
+    ) throws {
+        precondition(amount > 0, "a hold reserves a positive amount")
+        let available = try balance(of: account).available
+        guard available >= amount else {
+            throw LedgerError.insufficientCredits(required: amount, available: available)
+        }
+        try insertTransfer(
+            id: id, debit: account, credit: .consumed, amount: amount, phase: "pending", pendingID: nil,
+            reason: .jobHold, note: nil, reference: reference, at: nowMilliseconds)
+        try move(account: account, debitsPending: amount)
+        try move(account: .consumed, creditsPending: amount)
+    }
+
+    /// Captures a hold: its credits are spent. A second resolution moves nothing.
+    @discardableResult
+    public func post(holdID: String, at nowMilliseconds: Int64) throws -> HoldResolution {
+        try resolve(holdID: holdID, phase: "post", at: nowMilliseconds)
+    }
+
+    /// Releases a hold: its credits are available again. A second resolution moves nothing.
+    @discardableResult
+    public func void(holdID: String, at nowMilliseconds: Int64) throws -> HoldResolution {
+        try resolve(holdID: holdID, phase: "void", at: nowMilliseconds)
+    }
+
+    /// The state of a hold, or nil when there is no such pending transfer.
+    public func holdState(_ holdID: String) throws -> HoldState? {
+        guard let hold = try transfer(holdID), hold.phase == "pending" else { return nil }
+        return try resolution(of: holdID).map { $0 == "post" ? .posted : .voided } ?? .pending
+    }
+
+    /// The amount of a pending transfer, resolved or not.
+    public func holdAmount(_ holdID: String) throws -> Int64? {
+        guard let hold = try transfer(holdID), hold.phase == "pending" else { return nil }
+        return hold.amount
+    }
+
+    /// A user's balance from the cached account row.
+    public func balance(of account: AccountID) throws -> Balance {
+        let balance = try db.queryFirst(
+            """
+            SELECT credits_posted, debits_posted, debits_pending FROM ledger_accounts
+            WHERE id = ? AND kind = 'user'
+            """,
+            account.rawValue
+        ) { row in
+            let received: Int64 = row[0]
+            let spent: Int64 = row[1]
+            let held: Int64 = row[2]
+            return Balance(available: received - spent - held, held: held, received: received, spent: spent)
+        }
+        guard let balance else { throw LedgerError.unknownAccount(account) }
+        assert(balance.available >= 0, "account \(account) is below zero")
+        return balance
+    }
+
+    private func resolve(holdID: String, phase: String, at nowMilliseconds: Int64) throws -> HoldResolution {
+        guard let hold = try transfer(holdID) else { throw LedgerError.unknownTransfer(holdID) }
+        guard hold.phase == "pending" else { throw LedgerError.notPending(holdID) }
+        if let done = try resolution(of: holdID) {
+            return done == "post" ? .alreadyPosted : .alreadyVoided
+        }
+        let reason: MovementReason = phase == "post" ? .jobCapture : .jobRelease
+        try insertTransfer(
+            id: holdID + ":" + phase, debit: hold.debit, credit: hold.credit, amount: hold.amount,
+            phase: phase, pendingID: holdID, reason: reason, note: nil, reference: hold.reference,
+            at: nowMilliseconds)
+        if phase == "post" {
+            try move(account: hold.debit, debitsPending: -hold.amount, debitsPosted: hold.amount)
+            try move(account: hold.credit, creditsPending: -hold.amount, creditsPosted: hold.amount)
+            return .posted
+        } else {
+            try move(account: hold.debit, debitsPending: -hold.amount)
+            try move(account: hold.credit, creditsPending: -hold.amount)
+            return .voided
+        }
+    }
+
+    private struct TransferRow {
+        var debit: AccountID
+        var credit: AccountID
+        var amount: Int64
+        var phase: String
+        var reference: String?
+    }
+
+    private func transfer(_ id: String) throws -> TransferRow? {
+        try db.queryFirst(
+            "SELECT debit_account_id, credit_account_id, amount, phase, reference FROM ledger_transfers WHERE id = ?",
+            id
+        ) { row in
+            TransferRow(
+                debit: AccountID(rawValue: row[0]), credit: AccountID(rawValue: row[1]),
+                amount: row[2], phase: row[3], reference: row[4])
+        }
+    }
+
+    private func resolution(of holdID: String) throws -> String? {
+        try db.queryFirst("SELECT phase FROM ledger_transfers WHERE pending_id = ?", holdID) { row in row[0] as String }
+    }
+
+    private func insertTransfer(
+        id: String, debit: AccountID, credit: AccountID, amount: Int64, phase: String, pendingID: String?,
+        reason: MovementReason, note: String?, reference: String?, at nowMilliseconds: Int64
+    ) throws {
+        let inserted = try db.execute(
+            """
+            INSERT INTO ledger_transfers
+                (id, debit_account_id, credit_account_id, amount, phase, pending_id, reason, note, reference, created_at_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            id, debit.rawValue, credit.rawValue, amount, phase, pendingID, reason.rawValue, note, reference,
+            nowMilliseconds)
+        assert(inserted == 1, "a transfer is one row")
+    }
+
+    /// Applies a change to an account's cached sums; the schema's CHECKs refuse a user
+    /// going below zero or any sum going negative.
+    private func move(
+        account: AccountID,
+        debitsPending: Int64 = 0, debitsPosted: Int64 = 0,
+        creditsPending: Int64 = 0, creditsPosted: Int64 = 0
+    ) throws {
+        let changed: Int
+        do {
+            changed = try db.execute(
+                """
+                UPDATE ledger_accounts SET
+                    debits_pending = debits_pending + ?, debits_posted = debits_posted + ?,
+                    credits_pending = credits_pending + ?, credits_posted = credits_posted + ?
+                WHERE id = ?
+                """,
+                debitsPending, debitsPosted, creditsPending, creditsPosted, account.rawValue)
+        } catch let error as DatabaseError where error.isCheckViolation {
+            let available = (try? balance(of: account).available) ?? 0
+            throw LedgerError.insufficientCredits(required: debitsPending + debitsPosted, available: available)
+        }
+        guard changed == 1 else { throw LedgerError.unknownAccount(account) }
+    }
+
+    private func require<T>(_ value: T?, _ message: String) throws -> T {
+        guard let value else { throw DatabaseError(extendedResultCode: 1, message: message) }
+        return value
+    }
+}
+
+extension Ledger {
+    /// The ids of job holds not yet posted or voided.
+    public func pendingHoldIDs() throws -> [String] {
+        try db.query(
+            """
+            SELECT id FROM ledger_transfers t WHERE phase = 'pending'
+            AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_id = t.id)
+            """
+        ) { row in row[0] as String }
+    }
+}

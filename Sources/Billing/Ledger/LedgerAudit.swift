@@ -1,0 +1,160 @@
+public import Database
+
+/// Recomputes the ledger from its transfers and lists every broken invariant
+/// (DESIGN.md, invariants 1, 2, 3 and 5; the queue checks 4).
+public struct LedgerAudit {
+    let db: SQLiteConnection
+
+    public init(_ db: SQLiteConnection) {
+        self.db = db
+    }
+
+    /// Every violation found, each as one sentence; empty when the ledger is sound.
+    public func violations() throws -> [String] {
+        var found: [String] = []
+        try checkDoubleEntry(&found)
+        try checkCachedBalances(&found)
+        try checkResolutions(&found)
+        try checkFlows(&found)
+        try checkCheckoutGrants(&found)
+        return found
+    }
+
+    /// 1. Σ debits = Σ credits, pending and posted separately.
+    private func checkDoubleEntry(_ found: inout [String]) throws {
+        let sums = try db.queryFirst(
+            """
+            SELECT total(debits_pending), total(credits_pending), total(debits_posted), total(credits_posted)
+            FROM ledger_accounts
+            """
+        ) { row in (row[0] as Double, row[1] as Double, row[2] as Double, row[3] as Double) }
+        guard let sums else { return }
+        if sums.0 != sums.1 {
+            found.append("invariant 1: pending debits \(Int64(sums.0)) ≠ pending credits \(Int64(sums.1))")
+        }
+        if sums.2 != sums.3 {
+            found.append("invariant 1: posted debits \(Int64(sums.2)) ≠ posted credits \(Int64(sums.3))")
+        }
+    }
+
+    /// 2. Cached balances equal the sums of transfers; 3. no user is below zero.
+    private func checkCachedBalances(_ found: inout [String]) throws {
+        struct Sums: Equatable { var debitsPending: Int64 = 0, debitsPosted: Int64 = 0, creditsPending: Int64 = 0, creditsPosted: Int64 = 0 }
+        var derived: [Int64: Sums] = [:]
+        let rows = try db.query(
+            """
+            SELECT account, total(dp), total(dpo), total(cp), total(cpo) FROM (
+                SELECT debit_account_id AS account, amount AS dp, 0 AS dpo, 0 AS cp, 0 AS cpo
+                    FROM ledger_transfers t WHERE phase = 'pending'
+                    AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_id = t.id)
+                UNION ALL SELECT credit_account_id, 0, 0, amount, 0
+                    FROM ledger_transfers t WHERE phase = 'pending'
+                    AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_id = t.id)
+                UNION ALL SELECT debit_account_id, 0, amount, 0, 0
+                    FROM ledger_transfers WHERE phase IN ('single', 'post')
+                UNION ALL SELECT credit_account_id, 0, 0, 0, amount
+                    FROM ledger_transfers WHERE phase IN ('single', 'post')
+            ) GROUP BY account
+            """
+        ) { row in
+            (row[0] as Int64, Sums(
+                debitsPending: Int64(row[1] as Double), debitsPosted: Int64(row[2] as Double),
+                creditsPending: Int64(row[3] as Double), creditsPosted: Int64(row[4] as Double)))
+        }
+        for (account, sums) in rows { derived[account] = sums }
+
+        let cached = try db.query(
+            "SELECT id, kind, debits_pending, debits_posted, credits_pending, credits_posted FROM ledger_accounts"
+        ) { row in
+            (row[0] as Int64, row[1] as String,
+             Sums(debitsPending: row[2], debitsPosted: row[3], creditsPending: row[4], creditsPosted: row[5]))
+        }
+        var known = Set<Int64>()
+        for (account, kind, sums) in cached {
+            known.insert(account)
+            let fromTransfers = derived[account] ?? Sums()
+            if sums != fromTransfers {
+                found.append(
+                    "invariant 2: account \(account) caches \(describe(sums)) but its transfers sum to \(describe(fromTransfers))")
+            }
+            if kind == "user" {
+                let available = fromTransfers.creditsPosted - fromTransfers.debitsPosted - fromTransfers.debitsPending
+                if available < 0 {
+                    found.append("invariant 3: user account \(account) is below zero (\(available) available)")
+                }
+            }
+        }
+        for account in derived.keys where !known.contains(account) {
+            found.append("invariant 2: transfers name account \(account), which does not exist")
+        }
+
+        func describe(_ sums: Sums) -> String {
+            "debits \(sums.debitsPending) pending/\(sums.debitsPosted) posted, credits \(sums.creditsPending) pending/\(sums.creditsPosted) posted"
+        }
+    }
+
+    /// A post or void repeats its pending transfer exactly.
+    private func checkResolutions(_ found: inout [String]) throws {
+        let broken = try db.query(
+            """
+            SELECT r.id FROM ledger_transfers r LEFT JOIN ledger_transfers p ON p.id = r.pending_id
+            WHERE r.phase IN ('post', 'void') AND (p.id IS NULL OR p.phase <> 'pending' OR p.amount <> r.amount
+                OR p.debit_account_id <> r.debit_account_id OR p.credit_account_id <> r.credit_account_id)
+            """
+        ) { row in row[0] as String }
+        for id in broken {
+            found.append("invariant 1: resolution \(id) does not match its pending transfer")
+        }
+    }
+
+    /// Credits flow only the ways the design allows.
+    private func checkFlows(_ found: inout [String]) throws {
+        let broken = try db.query(
+            """
+            SELECT t.id, t.reason FROM ledger_transfers t
+            JOIN ledger_accounts d ON d.id = t.debit_account_id
+            JOIN ledger_accounts c ON c.id = t.credit_account_id
+            WHERE NOT (
+                (t.reason = 'purchase' AND t.phase = 'single' AND d.kind = 'purchases' AND c.kind = 'user')
+                OR (t.reason IN ('signup', 'admin_grant') AND t.phase = 'single' AND d.kind = 'grants' AND c.kind = 'user')
+                OR (t.reason = 'job_hold' AND t.phase = 'pending' AND d.kind = 'user' AND c.kind = 'consumed')
+                OR (t.reason = 'job_capture' AND t.phase = 'post' AND d.kind = 'user' AND c.kind = 'consumed')
+                OR (t.reason = 'job_release' AND t.phase = 'void' AND d.kind = 'user' AND c.kind = 'consumed')
+            )
+            """
+        ) { row in (row[0] as String, row[1] as String) }
+        for (id, reason) in broken {
+            found.append("invariant 1: transfer \(id) (\(reason)) moves credits between the wrong accounts")
+        }
+    }
+
+    /// 5. Each paid checkout session is granted exactly once, and every purchase grant
+    /// belongs to one paid session.
+    private func checkCheckoutGrants(_ found: inout [String]) throws {
+        let badSessions = try db.query(
+            """
+            SELECT s.id FROM checkout_sessions s LEFT JOIN ledger_transfers t ON t.id = s.grant_transfer_id
+            WHERE s.status = 'fulfilled' AND (t.id IS NULL OR t.reason <> 'purchase' OR t.amount <> s.credits
+                OR t.credit_account_id <> s.account_id OR t.reference IS NOT s.id)
+            """
+        ) { row in row[0] as String }
+        for id in badSessions {
+            found.append("invariant 5: paid checkout session \(id) has no matching purchase grant")
+        }
+        let strayGrants = try db.query(
+            """
+            SELECT t.id FROM ledger_transfers t WHERE t.reason = 'purchase' AND (
+                SELECT count(*) FROM checkout_sessions s WHERE s.grant_transfer_id = t.id AND s.status = 'fulfilled') <> 1
+            """
+        ) { row in row[0] as String }
+        for id in strayGrants {
+            found.append("invariant 5: purchase grant \(id) belongs to no paid checkout session")
+        }
+        let repeated = try db.query(
+            "SELECT reference, count(*) FROM ledger_transfers WHERE reason = 'purchase' GROUP BY reference HAVING count(*) > 1"
+        ) { row in (row[0] as String?, row[1] as Int64) }
+        for (session, count) in repeated {
+            found.append("invariant 5: checkout session \(session ?? "?") was granted \(count) times")
+        }
+    }
+}

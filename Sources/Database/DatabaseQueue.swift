@@ -1,0 +1,119 @@
+import CSQLite
+import Dispatch
+import Synchronization
+
+/// The way into one SQLite file: a writer connection and a few reader connections,
+/// each running on its own serial dispatch queue.
+///
+/// SQLite allows one writer at a time per file (across processes too), and its busy
+/// waits block the calling thread; running them on dedicated queues keeps them off
+/// Swift's cooperative thread pool, so a slow lock never stalls the HTTP server.
+///
+/// ```swift
+/// let database = try await DatabaseQueue.open(path: "data/auris.sqlite", migrations: migrations)
+/// let count = try await database.write { db in
+///     try db.execute("UPDATE jobs SET state = 'queued' WHERE state = 'running' AND id = ?", id)
+/// }
+/// ```
+public final class DatabaseQueue: Sendable {
+    /// How connections are opened.
+    public struct Configuration: Sendable {
+        /// How long a write transaction waits for another connection's lock.
+        public var busyTimeoutMilliseconds: Int32 = 10_000
+        /// `FULL`: every committed transaction is on disk (fsync of the WAL) before
+        /// `write` returns. Money moves in these transactions, so durability wins over
+        /// the few microseconds `NORMAL` would save.
+        public var synchronous: String = "FULL"
+        /// Connections for `read`; WAL lets them read while the writer writes.
+        public var readerCount: Int = 2
+
+        public init() {}
+    }
+
+    /// The file this queue opened.
+    public let path: String
+    private let writer: SerializedConnection
+    private let readers: [SerializedConnection]
+    private let nextReader = Atomic<Int>(0)
+
+    /// Opens the file, creating it when needed, and applies the migrations not yet applied.
+    public static func open(
+        path: String,
+        migrations: [Migration],
+        configuration: Configuration = Configuration()
+    ) async throws -> DatabaseQueue {
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        try await queue.write { db in try Migrator.apply(migrations, in: db) }
+        return queue
+    }
+
+    init(path: String, configuration: Configuration) throws {
+        precondition(configuration.readerCount > 0, "a database needs at least one reader")
+        self.path = path
+        writer = try SerializedConnection(
+            label: "auris.database.writer",
+            connection: SQLiteConnection(
+                path: path, readOnly: false,
+                busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
+                synchronous: configuration.synchronous
+            )
+        )
+        readers = try (0..<configuration.readerCount).map { index in
+            try SerializedConnection(
+                label: "auris.database.reader.\(index)",
+                connection: SQLiteConnection(
+                    path: path, readOnly: false,
+                    busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
+                    synchronous: configuration.synchronous
+                )
+            )
+        }
+    }
+
+    /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`): committed when it returns,
+    /// rolled back when it throws.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await writer.run { db in try db.inTransaction("BEGIN IMMEDIATE", body) }
+    }
+
+    /// Runs `body` in a read transaction: one consistent snapshot of the database.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        let index = nextReader.wrappingAdd(1, ordering: .relaxed).oldValue % readers.count
+        return try await readers[index].run { db in try db.inTransaction("BEGIN DEFERRED", body) }
+    }
+}
+
+extension SQLiteConnection {
+    func inTransaction<T>(_ begin: String, _ body: (SQLiteConnection) throws -> T) throws -> T {
+        precondition(!isInTransaction, "transactions do not nest")
+        try execute(begin)
+        do {
+            let result = try body(self)
+            try execute("COMMIT")
+            return result
+        } catch {
+            if isInTransaction { _ = try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+}
+
+/// A connection and the serial queue that is its only user.
+private final class SerializedConnection: Sendable {
+    private let queue: DispatchQueue
+    // Only touched on `queue`, one block at a time.
+    private let connection: SQLiteConnection
+
+    init(label: String, connection: SQLiteConnection) {
+        queue = DispatchQueue(label: label)
+        self.connection = connection
+    }
+
+    func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { [connection] in
+                continuation.resume(with: Result { try body(connection) })
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// The Database module's sources start here.

@@ -1,0 +1,41 @@
+public import Billing
+public import Database
+
+/// The job queue: every change of a job's state and its ledger movement in one
+/// transaction, on the database shared by the API and all workers.
+///
+/// ```swift
+/// let queue = JobQueue(database: database)
+/// let job = try await queue.enqueue(EnqueueRequest(account: user, credits: 3, durationMilliseconds: 25_000, payload: "{}"))
+/// if let claimed = try await queue.claim(owner: "worker-1") {
+///     try await queue.succeed(jobID: claimed.id, owner: "worker-1")
+/// }
+/// ```
+public struct JobQueue: Sendable {
+    /// Limits and timings.
+    public struct Configuration: Sendable {
+        /// Jobs of one account that run at the same time, across all workers.
+        public var maxRunningPerAccount: Int = 2
+        /// Jobs of one account waiting to run; one more is refused with `tooManyJobs`.
+        public var maxQueuedPerAccount: Int = 100
+        /// How long a claim or heartbeat keeps a job leased to its worker.
+        public var leaseMilliseconds: Int64 = 60_000
+        /// Attempts before a transient failure becomes final.
+        public var maxAttempts: Int = 5
+        public var retry = RetryPolicy()
+
+        public init() {}
+    }
+
+    let database: DatabaseQueue
+    let clock: any WallClock
+    public let configuration: Configuration
+
+    public init(database: DatabaseQueue, clock: any WallClock = SystemWallClock(), configuration: Configuration = Configuration()) {
+        precondition(configuration.maxRunningPerAccount > 0 && configuration.maxQueuedPerAccount > 0, "queue limits")
+        precondition(configuration.leaseMilliseconds > 0 && configuration.maxAttempts > 0, "queue timings")
+        self.database = database
+        self.clock = clock
+        self.configuration = configuration
+    }
+}

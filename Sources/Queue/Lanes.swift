@@ -1,0 +1,46 @@
+import Database
+
+/// Keeps `queue_lanes` in step with the jobs, inside the caller's transaction.
+struct Lanes {
+    let db: SQLiteConnection
+
+    /// A job joined the account's queue, due at `runAtMilliseconds`.
+    func queued(account: Int64, runAtMilliseconds: Int64) throws {
+        try db.execute(
+            """
+            INSERT INTO queue_lanes (account_id, queued, next_run_at_ms) VALUES (?1, 1, ?2)
+            ON CONFLICT (account_id) DO UPDATE SET
+                queued = queued + 1,
+                next_run_at_ms = min(coalesce(next_run_at_ms, ?2), ?2)
+            """,
+            account, runAtMilliseconds)
+    }
+
+    /// Applies count changes and recomputes the account's earliest due time.
+    func adjust(account: Int64, queuedDelta: Int, runningDelta: Int, servedAtMilliseconds: Int64? = nil) throws {
+        let changed = try db.execute(
+            """
+            UPDATE queue_lanes SET
+                queued = queued + ?2,
+                running = running + ?3,
+                served_at_ms = coalesce(?4, served_at_ms),
+                next_run_at_ms = (SELECT min(run_at_ms) FROM jobs WHERE account_id = ?1 AND state = 'queued')
+            WHERE account_id = ?1
+            """,
+            account, queuedDelta, runningDelta, servedAtMilliseconds)
+        assert(changed == 1, "every account with jobs has a lane")
+    }
+
+    /// The account served least that has a job due now and room to run it.
+    func nextAccount(nowMilliseconds: Int64, maxRunning: Int) throws -> Int64? {
+        try db.queryFirst(
+            """
+            SELECT account_id FROM queue_lanes
+            WHERE queued > 0 AND next_run_at_ms <= ? AND running < ?
+            ORDER BY running, served_at_ms, account_id
+            LIMIT 1
+            """,
+            nowMilliseconds, maxRunning
+        ) { row in row[0] as Int64 }
+    }
+}

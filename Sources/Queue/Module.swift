@@ -1,1 +1,0 @@
-// The Queue module's sources start here.

@@ -1,0 +1,70 @@
+public import Billing
+public import Database
+
+/// Checks invariant 4 of DESIGN.md — every job's hold matches its state — and that the
+/// lanes count what they say.
+public struct QueueAudit {
+    let db: SQLiteConnection
+
+    public init(_ db: SQLiteConnection) {
+        self.db = db
+    }
+
+    public func violations() throws -> [String] {
+        var found: [String] = []
+        let ledger = Ledger(db)
+        let jobs = try db.query("SELECT id, state, hold_id, credits FROM jobs") { row in
+            (row[0] as String, row[1] as String, row[2] as String, row[3] as Int64)
+        }
+        var holdsOfJobs = Set<String>()
+        for (id, stateName, holdID, credits) in jobs {
+            holdsOfJobs.insert(holdID)
+            let expected: HoldState =
+                switch JobState(rawValue: stateName) {
+                case .queued, .running, nil: .pending
+                case .succeeded: .posted
+                case .failed, .canceled: .voided
+                }
+            guard let state = try ledger.holdState(holdID) else {
+                found.append("invariant 4: job \(id) (\(stateName)) has no hold \(holdID)")
+                continue
+            }
+            if state != expected {
+                found.append("invariant 4: job \(id) is \(stateName) but its hold is \(state.rawValue)")
+            }
+            if let amount = try ledger.holdAmount(holdID), amount != credits {
+                found.append("invariant 4: job \(id) costs \(credits) credits but holds \(amount)")
+            }
+        }
+        for holdID in try ledger.pendingHoldIDs() where !holdsOfJobs.contains(holdID) {
+            found.append("invariant 4: pending hold \(holdID) belongs to no job")
+        }
+        try checkLanes(&found)
+        return found
+    }
+
+    private func checkLanes(_ found: inout [String]) throws {
+        let mismatched = try db.query(
+            """
+            SELECT l.account_id, l.queued, l.running, l.next_run_at_ms,
+                (SELECT count(*) FROM jobs j WHERE j.account_id = l.account_id AND j.state = 'queued'),
+                (SELECT count(*) FROM jobs j WHERE j.account_id = l.account_id AND j.state = 'running'),
+                (SELECT min(run_at_ms) FROM jobs j WHERE j.account_id = l.account_id AND j.state = 'queued')
+            FROM queue_lanes l
+            """
+        ) { row in
+            (row[0] as Int64, row[1] as Int64, row[2] as Int64, row[3] as Int64?, row[4] as Int64, row[5] as Int64,
+             row[6] as Int64?)
+        }
+        for lane in mismatched where lane.1 != lane.4 || lane.2 != lane.5 || lane.3 != lane.6 {
+            found.append(
+                "queue: lane of account \(lane.0) says \(lane.1) queued/\(lane.2) running (next \(lane.3.map(String.init) ?? "none")) but jobs say \(lane.4)/\(lane.5) (next \(lane.6.map(String.init) ?? "none"))")
+        }
+        let laneless = try db.query(
+            "SELECT DISTINCT account_id FROM jobs WHERE account_id NOT IN (SELECT account_id FROM queue_lanes)"
+        ) { row in row[0] as Int64 }
+        for account in laneless {
+            found.append("queue: account \(account) has jobs but no lane")
+        }
+    }
+}

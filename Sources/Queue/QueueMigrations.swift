@@ -1,0 +1,56 @@
+public import Database
+
+/// The tables Queue owns: jobs, and one lane per account that keeps claims fair.
+public enum QueueMigrations {
+    public static let all: [Migration] = [
+        Migration("queue.1.jobs", sql: """
+            CREATE TABLE jobs (
+                id TEXT PRIMARY KEY,
+                account_id INTEGER NOT NULL REFERENCES ledger_accounts (id),
+                state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'canceled')),
+                cancel_requested INTEGER NOT NULL DEFAULT 0 CHECK (cancel_requested IN (0, 1)),
+                priority INTEGER NOT NULL DEFAULT 0,
+                run_at_ms INTEGER NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                max_attempts INTEGER NOT NULL CHECK (max_attempts BETWEEN 1 AND 100),
+                lease_owner TEXT,
+                lease_expires_at_ms INTEGER,
+                hold_id TEXT NOT NULL UNIQUE REFERENCES ledger_transfers (id),
+                credits INTEGER NOT NULL CHECK (credits > 0),
+                duration_ms INTEGER NOT NULL CHECK (duration_ms > 0),
+                payload TEXT NOT NULL,
+                idempotency_key TEXT,
+                request_fingerprint TEXT,
+                stage TEXT,
+                progress REAL NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 1),
+                error_code TEXT,
+                error_message TEXT,
+                created_at_ms INTEGER NOT NULL,
+                started_at_ms INTEGER,
+                finished_at_ms INTEGER,
+                updated_at_ms INTEGER NOT NULL,
+                CHECK ((state = 'running') = (lease_owner IS NOT NULL AND lease_expires_at_ms IS NOT NULL)),
+                CHECK ((state IN ('succeeded', 'failed', 'canceled')) = (finished_at_ms IS NOT NULL)),
+                UNIQUE (account_id, idempotency_key)
+            ) STRICT;
+            CREATE INDEX jobs_lane_next ON jobs (account_id, state, priority DESC, run_at_ms);
+            CREATE INDEX jobs_lane_due ON jobs (account_id, state, run_at_ms);
+            CREATE INDEX jobs_leases ON jobs (lease_expires_at_ms) WHERE state = 'running';
+            CREATE INDEX jobs_owner ON jobs (lease_owner) WHERE state = 'running';
+            CREATE INDEX jobs_account_created ON jobs (account_id, created_at_ms, id);
+            CREATE INDEX jobs_state_created ON jobs (state, created_at_ms);
+
+            -- One row per account with jobs: counts and the earliest due time of its queued
+            -- jobs, so a claim finds the least-served account without scanning the backlog.
+            CREATE TABLE queue_lanes (
+                account_id INTEGER PRIMARY KEY,
+                queued INTEGER NOT NULL DEFAULT 0 CHECK (queued >= 0),
+                running INTEGER NOT NULL DEFAULT 0 CHECK (running >= 0),
+                next_run_at_ms INTEGER,
+                served_at_ms INTEGER NOT NULL DEFAULT 0,
+                CHECK ((queued = 0) = (next_run_at_ms IS NULL))
+            ) STRICT;
+            CREATE INDEX queue_lanes_ready ON queue_lanes (running, served_at_ms) WHERE queued > 0;
+            """),
+    ]
+}

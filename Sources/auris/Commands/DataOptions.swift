@@ -1,0 +1,35 @@
+import ArgumentParser
+import Database
+import Foundation
+import Queue
+
+/// `--data-dir`, falling back to `AURIS_DATA_DIR`, then `./data`.
+struct DataOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Folder of the database, uploads and results (env: AURIS_DATA_DIR; default ./data).")
+    var dataDirectory: String?
+
+    var resolvedDataDirectory: String {
+        dataDirectory ?? Environment.value("AURIS_DATA_DIR") ?? "./data"
+    }
+
+    func openDatabase() async throws -> DatabaseQueue {
+        try await AurisStore.open(dataDirectory: resolvedDataDirectory)
+    }
+}
+
+/// Environment variables, with empty values treated as unset.
+enum Environment {
+    static func value(_ name: String) -> String? {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// A whole number from the environment; a malformed one is an error, not ignored.
+    static func integer(_ name: String) throws -> Int64? {
+        guard let text = value(name) else { return nil }
+        guard let number = Int64(text) else {
+            throw ValidationError("\(name) must be a whole number, not \(text)")
+        }
+        return number
+    }
+}
