@@ -32,7 +32,7 @@ public final class DatabaseQueue: Sendable {
 
     /// The file this queue opened.
     public let path: String
-    private let writer: SerializedConnection
+    private let writer: GroupCommitWriter
     private let readers: [SerializedConnection]
     private let nextReader = Atomic<Int>(0)
 
@@ -50,7 +50,7 @@ public final class DatabaseQueue: Sendable {
     init(path: String, configuration: Configuration) throws {
         precondition(configuration.readerCount > 0, "a database needs at least one reader")
         self.path = path
-        writer = try SerializedConnection(
+        writer = try GroupCommitWriter(
             label: "auris.database.writer",
             connection: SQLiteConnection(
                 path: path, readOnly: false,
@@ -70,10 +70,11 @@ public final class DatabaseQueue: Sendable {
         }
     }
 
-    /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`): committed when it returns,
-    /// rolled back when it throws.
+    /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`): committed — durably — before
+    /// this returns, rolled back when it throws. Writes that arrive together share one
+    /// commit (see `GroupCommitWriter`), each isolated in a savepoint.
     public func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await writer.run { db in try db.inTransaction("BEGIN IMMEDIATE", body) }
+        try await writer.write(body)
     }
 
     /// Runs `body` in a read transaction: one consistent snapshot of the database.

@@ -24,8 +24,12 @@ public enum RandomIdentifier {
         for shift in stride(from: 45, through: 0, by: -5) {
             characters.append(alphabet[Int((time >> UInt64(shift)) & 31)])
         }
-        for _ in 0..<16 {
-            characters.append(alphabet[Int(generator.next() & 31)])
+        // 80 random bits: 64 from one draw and 16 from another, five bits a character.
+        var bits = generator.next()
+        for index in 0..<16 {
+            if index == 12 { bits = generator.next() }
+            characters.append(alphabet[Int(bits & 31)])
+            bits >>= 5
         }
         return prefix + "_" + String(decoding: characters, as: UTF8.self)
     }

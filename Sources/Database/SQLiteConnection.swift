@@ -38,6 +38,8 @@ public final class SQLiteConnection: @unchecked Sendable {
                 try execute("PRAGMA journal_mode = WAL")
             }
             try execute("PRAGMA foreign_keys = ON")
+            // Savepoints of batched writes keep their journals in memory, not in temp files.
+            try execute("PRAGMA temp_store = MEMORY")
             try execute("PRAGMA synchronous = \(synchronous)")
         } catch {
             sqlite3_close_v2(handle)

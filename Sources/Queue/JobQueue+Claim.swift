@@ -20,7 +20,7 @@ extension JobQueue {
                 UPDATE jobs SET state = ?1, lease_owner = ?2, lease_expires_at_ms = ?3, attempts = attempts + 1,
                     started_at_ms = coalesce(started_at_ms, ?4), updated_at_ms = ?4
                 WHERE id = (
-                    SELECT id FROM jobs WHERE account_id = ?5 AND state = ?6 AND run_at_ms <= ?4
+                    SELECT id FROM jobs WHERE account_id = ?5 AND state = 'queued' AND run_at_ms <= ?4
                     ORDER BY priority DESC, run_at_ms, id LIMIT 1)
                   AND state = ?6
                 RETURNING id, account_id, payload, attempts, max_attempts, credits, duration_ms, stage

@@ -12,7 +12,7 @@ public struct QueueAudit {
 
     public func violations() throws -> [String] {
         var found: [String] = []
-        let ledger = Ledger(db)
+        let holds = try Ledger(db).allHolds()
         let jobs = try db.query("SELECT id, state, hold_id, credits FROM jobs") { row in
             (row[0] as String, row[1] as String, row[2] as String, row[3] as Int64)
         }
@@ -25,18 +25,18 @@ public struct QueueAudit {
                 case .succeeded: .posted
                 case .failed, .canceled: .voided
                 }
-            guard let state = try ledger.holdState(holdID) else {
+            guard let hold = holds[holdID] else {
                 found.append("invariant 4: job \(id) (\(stateName)) has no hold \(holdID)")
                 continue
             }
-            if state != expected {
-                found.append("invariant 4: job \(id) is \(stateName) but its hold is \(state.rawValue)")
+            if hold.state != expected {
+                found.append("invariant 4: job \(id) is \(stateName) but its hold is \(hold.state.rawValue)")
             }
-            if let amount = try ledger.holdAmount(holdID), amount != credits {
-                found.append("invariant 4: job \(id) costs \(credits) credits but holds \(amount)")
+            if hold.amount != credits {
+                found.append("invariant 4: job \(id) costs \(credits) credits but holds \(hold.amount)")
             }
         }
-        for holdID in try ledger.pendingHoldIDs() where !holdsOfJobs.contains(holdID) {
+        for (holdID, hold) in holds where hold.state == .pending && !holdsOfJobs.contains(holdID) {
             found.append("invariant 4: pending hold \(holdID) belongs to no job")
         }
         try checkLanes(&found)

@@ -33,12 +33,13 @@ public enum QueueMigrations {
                 CHECK ((state IN ('succeeded', 'failed', 'canceled')) = (finished_at_ms IS NOT NULL)),
                 UNIQUE (account_id, idempotency_key)
             ) STRICT;
-            CREATE INDEX jobs_lane_next ON jobs (account_id, state, priority DESC, run_at_ms);
-            CREATE INDEX jobs_lane_due ON jobs (account_id, state, run_at_ms);
+            -- Partial indexes hold only the rows a claim or a rescue looks at, so a job
+            -- leaves them when it starts or ends and writes stay cheap.
+            CREATE INDEX jobs_lane_next ON jobs (account_id, priority DESC, run_at_ms) WHERE state = 'queued';
+            CREATE INDEX jobs_lane_due ON jobs (account_id, run_at_ms) WHERE state = 'queued';
             CREATE INDEX jobs_leases ON jobs (lease_expires_at_ms) WHERE state = 'running';
             CREATE INDEX jobs_owner ON jobs (lease_owner) WHERE state = 'running';
             CREATE INDEX jobs_account_created ON jobs (account_id, created_at_ms, id);
-            CREATE INDEX jobs_state_created ON jobs (state, created_at_ms);
 
             -- One row per account with jobs: counts and the earliest due time of its queued
             -- jobs, so a claim finds the least-served account without scanning the backlog.

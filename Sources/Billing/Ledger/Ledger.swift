@@ -101,12 +101,6 @@ public struct Ledger {
         return try resolution(of: holdID).map { $0 == "post" ? .posted : .voided } ?? .pending
     }
 
-    /// The amount of a pending transfer, resolved or not.
-    public func holdAmount(_ holdID: String) throws -> Int64? {
-        guard let hold = try transfer(holdID), hold.phase == "pending" else { return nil }
-        return hold.amount
-    }
-
     /// A user's balance from the cached account row.
     public func balance(of account: AccountID) throws -> Balance {
         let balance = try db.queryFirst(
@@ -217,13 +211,19 @@ public struct Ledger {
 }
 
 extension Ledger {
-    /// The ids of job holds not yet posted or voided.
-    public func pendingHoldIDs() throws -> [String] {
-        try db.query(
+    /// Every hold with its amount and state, for audits.
+    public func allHolds() throws -> [String: (amount: Int64, state: HoldState)] {
+        let rows = try db.query(
             """
-            SELECT id FROM ledger_transfers t WHERE phase = 'pending'
-            AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_id = t.id)
+            SELECT t.id, t.amount, r.phase FROM ledger_transfers t
+            LEFT JOIN ledger_transfers r ON r.pending_id = t.id
+            WHERE t.phase = 'pending'
             """
-        ) { row in row[0] as String }
+        ) { row in
+            let resolution: String? = row[2]
+            let state: HoldState = resolution == nil ? .pending : resolution == "post" ? .posted : .voided
+            return (row[0] as String, (amount: row[1] as Int64, state: state))
+        }
+        return Dictionary(rows, uniquingKeysWith: { first, _ in first })
     }
 }

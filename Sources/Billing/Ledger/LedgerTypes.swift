@@ -8,6 +8,13 @@ public struct Balance: Sendable, Equatable, Codable {
     public var received: Int64
     /// Everything ever spent (captured holds).
     public var spent: Int64
+
+    public init(available: Int64, held: Int64, received: Int64, spent: Int64) {
+        self.available = available
+        self.held = held
+        self.received = received
+        self.spent = spent
+    }
 }
 
 /// How a hold was resolved by a call to `post` or `void`.

@@ -1,0 +1,121 @@
+import ArgumentParser
+import Billing
+import Database
+import Foundation
+import Synchronization
+import Queue
+
+/// The full cycle of a job on a file database — enqueue with reservation, claim,
+/// succeed with capture — with several claiming workers, each on its own connection as
+/// a worker process would be.
+struct QueueBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "queue", abstract: "Full job cycles per second on a file database.")
+
+    @Option(help: "Jobs to run through the full cycle.")
+    var jobs: Int = 20_000
+
+    @Option(help: "Claiming workers (comma-separated list runs each).")
+    var workers: String = "1,4"
+
+    @Option(help: "Accounts the jobs are spread over.")
+    var accounts: Int = 16
+
+    @Option(help: "Job slots per worker (concurrent claim → succeed loops sharing the worker's connection).")
+    var slots: Int = 16
+
+    @Option(help: "Concurrent enqueue requests, as an API process under load would have.")
+    var producers: Int = 16
+
+    @Option(help: "SQLite synchronous level: FULL or NORMAL.")
+    var synchronous: String = "FULL"
+
+    func run() async throws {
+        for workerCount in workers.split(separator: ",").compactMap({ Int($0) }) {
+            let result = try await measure(workerCount: workerCount)
+            print(result)
+        }
+    }
+
+    func measure(workerCount: Int) async throws -> String {
+        let directory = NSTemporaryDirectory() + "auris-bench-queue-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = DatabaseQueue.Configuration()
+        configuration.synchronous = synchronous
+        let database = try await AurisStore.open(dataDirectory: directory, configuration: configuration)
+        let users = try await (0..<accounts).asyncMap { index in
+            try await Accounts(database: database).create(name: "bench\(index)", signupCredits: Int64(jobs)).id
+        }
+        var queueConfiguration = JobQueue.Configuration()
+        queueConfiguration.maxQueuedPerAccount = jobs
+        queueConfiguration.maxRunningPerAccount = 1_000
+        let producer = JobQueue(database: database, configuration: queueConfiguration)
+        let total = jobs
+        let producerCount = producers
+
+        let started = ContinuousClock.now
+        let enqueueDuration = try await withThrowingTaskGroup(of: Duration.self) { group in
+            group.addTask {
+                let enqueueStart = ContinuousClock.now
+                try await withThrowingTaskGroup(of: Void.self) { producers in
+                    for lane in 0..<producerCount {
+                        producers.addTask {
+                            for index in stride(from: lane, to: total, by: producerCount) {
+                                _ = try await producer.enqueue(EnqueueRequest(
+                                    account: users[index % users.count], credits: 1, durationMilliseconds: 5_000, payload: "{}"))
+                            }
+                        }
+                    }
+                    try await producers.waitForAll()
+                }
+                return ContinuousClock.now - enqueueStart
+            }
+            let done = Counter()
+            for worker in 0..<workerCount {
+                // Each worker is a connection of its own, as a worker process has.
+                let connection = try await AurisStore.open(dataDirectory: directory, configuration: configuration)
+                let queue = JobQueue(database: connection, configuration: queueConfiguration)
+                for slot in 0..<slots {
+                group.addTask {
+                    let owner = "bench-\(worker)-\(slot)"
+                    while done.value < total {
+                        guard let job = try await queue.claim(owner: owner) else {
+                            try await Task.sleep(for: .microseconds(200))
+                            continue
+                        }
+                        _ = try await queue.succeed(jobID: job.id, owner: owner)
+                        done.increment()
+                    }
+                    return .zero
+                }
+                }
+            }
+            var enqueueDuration = Duration.zero
+            for try await duration in group where duration > .zero { enqueueDuration = duration }
+            return enqueueDuration
+        }
+        let elapsed = ContinuousClock.now - started
+        let violations = try await AurisStore.violations(in: database)
+        guard violations.isEmpty else { throw ValidationError("invariants broken: \(violations)") }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let enqueueSeconds = Double(enqueueDuration.components.seconds) + Double(enqueueDuration.components.attoseconds) / 1e18
+        return String(
+            format: #"{"bench":"queue","system":"auris","workers":%d,"slots_per_worker":%d,"jobs":%d,"synchronous":"%@","jobs_per_second":%.0f,"enqueue_per_second":%.0f}"#,
+            workerCount, slots, total, synchronous, Double(total) / seconds, Double(total) / enqueueSeconds)
+    }
+}
+
+/// A count shared by the worker tasks.
+final class Counter: Sendable {
+    private let storage = Mutex(0)
+    var value: Int { storage.withLock { $0 } }
+    func increment() { storage.withLock { $0 += 1 } }
+}
+
+extension Sequence {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
+    }
+}

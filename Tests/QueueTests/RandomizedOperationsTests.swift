@@ -1,0 +1,219 @@
+import AurisTestSupport
+import Billing
+import Database
+import Queue
+import Testing
+
+/// A seeded random walk through every queue and ledger operation, checked after every
+/// step against the invariants and against a model of what each account should hold.
+@Suite struct RandomizedOperationsTests {
+    static let seeds: [UInt64] = [1, 20_261_125]
+
+    @Test(arguments: seeds)
+    func invariantsHoldAfterEveryStep(seed: UInt64) async throws {
+        let store = try await TestStore.make("auris-random")
+        defer { store.directory.remove() }
+        var walk = RandomWalk(store: store, seed: seed)
+        try await walk.setUp()
+        for step in 0..<2_000 {
+            let operation = try await walk.step()
+            let violations = try await store.violations()
+            #expect(violations == [], "seed \(seed), step \(step) (\(operation))")
+            let mismatches = try await walk.modelMismatches()
+            #expect(mismatches == [], "seed \(seed), step \(step) (\(operation))")
+            if !violations.isEmpty || !mismatches.isEmpty { return }
+        }
+        #expect(walk.settledCount > 50, "the walk settled too few jobs to mean anything (seed \(seed))")
+    }
+}
+
+/// What the test believes about one job.
+private struct ModelJob {
+    var account: AccountID
+    var credits: Int64
+    var state: JobState
+    var owner: String?
+}
+
+private struct RandomWalk {
+    let store: TestStore
+    let queue: JobQueue
+    var random: SplitMix64
+    var users: [AccountID] = []
+    var received: [AccountID: Int64] = [:]
+    var jobs: [String: ModelJob] = [:]
+    var settledCount = 0
+    let owners = ["w1", "w2", "w3"]
+
+    init(store: TestStore, seed: UInt64) {
+        self.store = store
+        random = SplitMix64(seed: seed)
+        queue = store.queue { configuration in
+            configuration.leaseMilliseconds = 5_000
+            configuration.maxAttempts = 3
+            configuration.maxQueuedPerAccount = 8
+            configuration.maxRunningPerAccount = 2
+            configuration.retry = RetryPolicy(baseMilliseconds: 500, capMilliseconds: 4_000, jitter: { 1 })
+        }
+    }
+
+    mutating func setUp() async throws {
+        for index in 0..<3 {
+            let credits = Int64(random.next(upTo: 25))
+            let id = try await store.accounts.create(name: "user\(index)", signupCredits: credits).id
+            users.append(id)
+            received[id] = credits
+        }
+    }
+
+    mutating func step() async throws -> String {
+        let now = store.clock.nowMilliseconds
+        switch random.next(upTo: 100) {
+        case 0..<30:
+            let account = users[random.next(upTo: users.count)]
+            let credits = Int64(1 + random.next(upTo: 5))
+            do {
+                let outcome = try await queue.enqueue(
+                    EnqueueRequest(account: account, credits: credits, durationMilliseconds: credits * 10_000, payload: "{}"))
+                jobs[outcome.job.id] = ModelJob(account: account, credits: credits, state: .queued)
+                return "enqueue \(credits)"
+            } catch let error as LedgerError {
+                #expect(error.shortfall != nil && error.shortfall!.available < credits)
+                #expect(error.shortfall!.available == expectedAvailable(account))
+                return "enqueue refused: \(error)"
+            } catch let error as QueueError where error.isTooManyJobs {
+                #expect(jobs.values.filter { $0.account == account && $0.state == .queued }.count >= 8)
+                return "enqueue refused: too many"
+            }
+        case 30..<50:
+            let owner = owners[random.next(upTo: owners.count)]
+            guard let claimed = try await queue.claim(owner: owner) else { return "claim: nothing" }
+            #expect(jobs[claimed.id]?.state == .queued)
+            jobs[claimed.id]?.state = .running
+            jobs[claimed.id]?.owner = owner
+            #expect(jobs.values.filter { $0.account == claimed.account && $0.state == .running }.count <= 2)
+            return "claim \(claimed.id) by \(owner)"
+        case 50..<75:
+            guard let (id, job) = pickJob(in: .running) else { return "settle: nothing running" }
+            let rightOwner = random.next(upTo: 10) < 8
+            let owner = rightOwner ? job.owner! : "stranger"
+            let choice = random.next(upTo: 4)
+            let outcome: Settlement
+            switch choice {
+            case 0, 1: outcome = try await queue.succeed(jobID: id, owner: owner)
+            case 2: outcome = try await queue.fail(jobID: id, owner: owner, errorCode: "provider_rejected", errorMessage: "no")
+            default: outcome = try await queue.retry(jobID: id, owner: owner, errorCode: "provider_unavailable", errorMessage: "503")
+            }
+            guard rightOwner else {
+                #expect(outcome == .leaseLost)
+                return "settle by a stranger"
+            }
+            switch outcome {
+            case .settled(let state): jobs[id]?.state = state; settledCount += 1
+            case .retryScheduled: jobs[id]?.state = .queued
+            case .leaseLost: Issue.record("the owner lost a lease nobody took")
+            }
+            jobs[id]?.owner = nil
+            return "settle \(id): \(outcome)"
+        case 75..<83:
+            guard let (id, job) = pickJob(in: nil) else { return "cancel: no jobs" }
+            let asOwner = random.next(upTo: 10) < 8
+            let account = asOwner ? job.account : users.first { $0 != job.account }!
+            let outcome = try await queue.cancel(jobID: id, account: account)
+            guard asOwner else {
+                #expect(outcome == .notFound)
+                return "cancel by another account"
+            }
+            switch outcome {
+            case .canceled: jobs[id]?.state = .canceled; settledCount += 1
+            case .cancelRequested: #expect(job.state == .running)
+            case .alreadyFinished(let state): #expect(state == job.state)
+            case .notFound: Issue.record("the owner's job was not found")
+            }
+            return "cancel \(id): \(outcome)"
+        case 83..<88:
+            guard let (id, job) = pickJob(in: .running) else { return "heartbeat: nothing running" }
+            let outcome = try await queue.heartbeat(jobID: id, owner: job.owner!, stage: "synthesize", progress: 0.5)
+            if case .leaseLost = outcome { Issue.record("a live lease was refused a heartbeat") }
+            return "heartbeat \(id)"
+        case 88..<94:
+            store.clock.advance(byMilliseconds: Int64(random.next(upTo: 6_000)))
+            let later = store.clock.nowMilliseconds
+            let expired = try await store.database.read { db in
+                try db.query("SELECT id, cancel_requested, attempts, max_attempts FROM jobs WHERE state = 'running' AND lease_expires_at_ms < ?",
+                    later) { row in (row[0] as String, row[1] as Bool, row[2] as Int, row[3] as Int) }
+            }
+            let rescued = try await queue.rescueExpiredLeases()
+            #expect(rescued == expired.count)
+            for (id, cancelRequested, attempts, maxAttempts) in expired {
+                jobs[id]?.owner = nil
+                jobs[id]?.state = cancelRequested ? .canceled : attempts >= maxAttempts ? .failed : .queued
+                if jobs[id]?.state.isFinished == true { settledCount += 1 }
+            }
+            return "rescue \(rescued) at +\(store.clock.nowMilliseconds - now)"
+        case 94..<97:
+            let account = users[random.next(upTo: users.count)]
+            let credits = Int64(1 + random.next(upTo: 10))
+            try await store.accounts.grant(to: account, credits: credits, note: "walk")
+            received[account, default: 0] += credits
+            return "grant \(credits)"
+        default:
+            let owner = owners[random.next(upTo: owners.count)]
+            let released = try await queue.releaseLeases(owner: owner)
+            for (id, job) in jobs where job.state == .running && job.owner == owner {
+                jobs[id]?.owner = nil
+                let stored = try await queue.job(id: id)
+                jobs[id]?.state = stored?.state ?? .queued
+                if stored?.state.isFinished == true { settledCount += 1 }
+            }
+            return "release \(released) of \(owner)"
+        }
+    }
+
+    func expectedAvailable(_ account: AccountID) -> Int64 {
+        let committed = jobs.values.filter { $0.account == account && ($0.state == .queued || $0.state == .running || $0.state == .succeeded) }
+        return (received[account] ?? 0) - committed.reduce(0) { $0 + $1.credits }
+    }
+
+    func modelMismatches() async throws -> [String] {
+        var found: [String] = []
+        for account in users {
+            let balance = try await store.accounts.balance(of: account)
+            let held = jobs.values.filter { $0.account == account && ($0.state == .queued || $0.state == .running) }
+                .reduce(0) { $0 + $1.credits }
+            if balance.available != expectedAvailable(account) || balance.held != held {
+                found.append("account \(account): ledger says \(balance), model says \(expectedAvailable(account)) available, \(held) held")
+            }
+        }
+        for (id, job) in jobs {
+            let stored = try await queue.job(id: id)
+            if stored?.state != job.state { found.append("job \(id): stored \(String(describing: stored?.state)), model \(job.state)") }
+        }
+        return found
+    }
+
+    mutating func pickJob(in state: JobState?) -> (String, ModelJob)? {
+        let candidates = jobs.filter { state == nil || $0.value.state == state }.sorted { $0.key < $1.key }
+        guard !candidates.isEmpty else { return nil }
+        return candidates[random.next(upTo: candidates.count)]
+    }
+}
+
+/// A small, fast, seedable generator (SplitMix64), so a failing walk can be replayed.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func next(upTo bound: Int) -> Int {
+        Int(next() % UInt64(bound))
+    }
+}
