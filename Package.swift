@@ -79,13 +79,15 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Queue", "Billing", "Media", "Database",
+                "Queue", "Billing", "Media", "Database", "Dubbing",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            resources: [.copy("Resources/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

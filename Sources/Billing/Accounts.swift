@@ -115,3 +115,25 @@ enum APIKey {
         return difference == 0
     }
 }
+
+extension Accounts {
+    /// Credits held by running or waiting jobs now, and captured and released since the start.
+    public struct Totals: Sendable, Equatable {
+        public var reserved: Int64
+        public var captured: Int64
+        public var released: Int64
+    }
+
+    /// The ledger's running totals, for metrics.
+    public func totals() async throws -> Totals {
+        try await database.read { db in
+            let consumed = try db.queryFirst(
+                "SELECT credits_pending, credits_posted FROM ledger_accounts WHERE id = ?", AccountID.consumed.rawValue
+            ) { row in (row[0] as Int64, row[1] as Int64) }
+            let released = try db.queryFirst("SELECT total(amount) FROM ledger_transfers WHERE phase = 'void'") { row in
+                Int64(row[0] as Double)
+            }
+            return Totals(reserved: consumed?.0 ?? 0, captured: consumed?.1 ?? 0, released: released ?? 0)
+        }
+    }
+}

@@ -1,0 +1,27 @@
+public import Dubbing
+public import Queue
+
+/// Everything the HTTP API needs to know, resolved from flags and environment by `auris`.
+public struct APIConfiguration: Sendable {
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8080
+    /// `AURIS_DATA_DIR`: the database, uploads and results.
+    public var dataDirectory: String
+    /// `AURIS_MAX_UPLOAD_BYTES`: the largest audio file accepted.
+    public var maxUploadBytes: Int64 = 200 * 1_024 * 1_024
+    /// `AURIS_MAX_DURATION_SECONDS`: the longest audio accepted.
+    public var maxDurationSeconds: Int64 = 3_600
+    /// `AURIS_CORS_ORIGINS`: origins allowed to call the API from a browser.
+    public var corsOrigins: [String] = []
+    /// `AURIS_PUBLIC_URL`: where clients reach this server (links in answers, Checkout).
+    public var publicURL: String = "http://127.0.0.1:8080"
+    /// Uploads probed at the same time; more wait, so a burst cannot take every core.
+    public var maxConcurrentProbes: Int = 4
+    public var queue = JobQueue.Configuration()
+
+    public init(dataDirectory: String) {
+        self.dataDirectory = dataDirectory
+    }
+
+    var files: JobFiles { JobFiles(dataDirectory: dataDirectory) }
+}

@@ -1,0 +1,73 @@
+public import Billing
+public import Database
+public import Dubbing
+public import Hummingbird
+public import Logging
+public import Prometheus
+public import Queue
+
+/// The HTTP API (DESIGN.md, "HTTP API"): build its router for tests, or a whole
+/// application to run.
+///
+/// ```swift
+/// let app = AurisAPI.application(configuration: configuration, database: database, engine: engine, logger: logger)
+/// try await app.runService()
+/// ```
+public enum AurisAPI {
+    /// The router with every route and middleware.
+    public static func router(
+        configuration: APIConfiguration,
+        database: DatabaseQueue,
+        engine: any DubbingEngine,
+        registry: PrometheusCollectorRegistry = PrometheusMetricsFactory.defaultRegistry,
+        clock: any WallClock = SystemWallClock()
+    ) -> Router<AurisRequestContext> {
+        let accounts = Accounts(database: database, clock: clock)
+        let queue = JobQueue(database: database, clock: clock, configuration: configuration.queue)
+        let router = Router(context: AurisRequestContext.self)
+        router.add(middleware: CORSOriginsMiddleware(allowedOrigins: Set(configuration.corsOrigins)))
+        router.add(middleware: LogRequestsMiddleware(.info))
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: ErrorMappingMiddleware())
+
+        let health = HealthRoutes(database: database, queue: queue, accounts: accounts, registry: registry)
+        router.get("healthz", use: health.healthz)
+        router.get("readyz", use: health.readyz)
+        router.get("metrics", use: health.metrics)
+        router.get("api/openapi.yaml", use: OpenAPIDocument.serve)
+
+        let credits = CreditsRoutes(accounts: accounts)
+        router.get("api/plans", use: credits.plans)
+        let checkout = CheckoutRoutes()
+        router.post("api/stripe/webhook", use: checkout.webhook)
+
+        let authenticated = router.group("api").add(middleware: AuthMiddleware(accounts: accounts))
+        let upload = DubUploadRoute(
+            configuration: configuration, queue: queue, accounts: accounts, engine: engine,
+            probes: ProbeGate(maxConcurrent: configuration.maxConcurrentProbes))
+        let dubs = DubRoutes(configuration: configuration, queue: queue)
+        authenticated.post("dub", use: upload.handle)
+        authenticated.get("dub", use: dubs.list)
+        authenticated.get("dub/:id", use: dubs.status)
+        authenticated.get("dub/:id/result", use: dubs.result)
+        authenticated.delete("dub/:id", use: dubs.cancel)
+        authenticated.get("credits", use: credits.credits)
+        authenticated.post("checkout", use: checkout.checkout)
+        return router
+    }
+
+    /// The application: the router on `configuration.host:port`.
+    public static func application(
+        configuration: APIConfiguration,
+        database: DatabaseQueue,
+        engine: any DubbingEngine,
+        logger: Logger
+    ) throws -> some ApplicationProtocol {
+        try JobFiles(dataDirectory: configuration.dataDirectory).createDirectories()
+        let router = router(configuration: configuration, database: database, engine: engine)
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "auris"),
+            logger: logger)
+    }
+}

@@ -1,1 +1,0 @@
-// The API module's sources start here.

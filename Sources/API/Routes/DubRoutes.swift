@@ -1,0 +1,92 @@
+import Billing
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Queue
+
+/// Status, list, result and cancel of an account's jobs. Another account's job is 404
+/// on every route, as if it did not exist.
+struct DubRoutes: Sendable {
+    let configuration: APIConfiguration
+    let queue: JobQueue
+
+    func status(_ request: Request, context: AurisRequestContext) async throws -> Response {
+        let job = try await ownedJob(context)
+        var body = JobView.json(job, publicURL: configuration.publicURL)
+        body["ok"] = .bool(true)
+        return try JSONResponse.make(body)
+    }
+
+    func list(_ request: Request, context: AurisRequestContext) async throws -> Response {
+        let account = try context.requireAccount()
+        let limitText = request.uri.queryParameters["limit"].map(String.init)
+        guard let limit = Int(limitText ?? "20"), (1...100).contains(limit) else {
+            throw APIError.invalidRequest("limit must be a whole number from 1 to 100")
+        }
+        var cursor: JobCursor?
+        if let after = request.uri.queryParameters["cursor"].map(String.init) {
+            guard after.utf8.count <= 64, let job = try await queue.job(id: after, account: account) else {
+                throw APIError.invalidRequest("cursor is not a job of this account")
+            }
+            cursor = JobCursor(createdAtMilliseconds: job.createdAtMilliseconds, id: job.id)
+        }
+        let jobs = try await queue.jobs(of: account, limit: limit, before: cursor)
+        return try JSONResponse.make([
+            "ok": .bool(true),
+            "jobs": .array(jobs.map { .object(JobView.json($0, publicURL: configuration.publicURL)) }),
+            "next_cursor": jobs.count == limit ? .optional(jobs.last?.id) : .null,
+        ])
+    }
+
+    func result(_ request: Request, context: AurisRequestContext) async throws -> Response {
+        let job = try await ownedJob(context)
+        guard job.state == .succeeded else {
+            throw APIError.conflict("result_not_ready", "the job is \(job.state.rawValue); the result exists once it has succeeded")
+        }
+        let path = configuration.files.resultPath(jobID: job.id)
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let size = (attributes[.size] as? NSNumber)?.intValue
+        else {
+            throw APIError(.gone, "result_expired", "the result was kept for its retention time and has been removed")
+        }
+        let body = try await FileIO().loadFile(path: path, context: context)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "audio/mpeg",
+                .contentLength: String(size),
+                .contentDisposition: "attachment; filename=\"\(job.id).mp3\"",
+                .cacheControl: "private, max-age=3600",
+            ],
+            body: body)
+    }
+
+    func cancel(_ request: Request, context: AurisRequestContext) async throws -> Response {
+        let account = try context.requireAccount()
+        let id = try jobID(context)
+        switch try await queue.cancel(jobID: id, account: account) {
+        case .canceled:
+            return try JSONResponse.make(["ok": .bool(true), "id": .string(id), "status": .string("canceled")])
+        case .cancelRequested:
+            return try JSONResponse.make(status: .accepted, [
+                "ok": .bool(true), "id": .string(id), "status": .string("running"), "cancel_requested": .bool(true),
+            ])
+        case .alreadyFinished(let state):
+            throw APIError.conflict("already_finished", "the job has already \(state.rawValue); there is nothing to cancel")
+        case .notFound:
+            throw APIError.notFound("no job \(id)")
+        }
+    }
+
+    private func ownedJob(_ context: AurisRequestContext) async throws -> Job {
+        let account = try context.requireAccount()
+        let id = try jobID(context)
+        guard let job = try await queue.job(id: id, account: account) else { throw APIError.notFound("no job \(id)") }
+        return job
+    }
+
+    private func jobID(_ context: AurisRequestContext) throws -> String {
+        guard let id = context.parameters.get("id"), id.utf8.count <= 64 else { throw APIError.notFound() }
+        return id
+    }
+}

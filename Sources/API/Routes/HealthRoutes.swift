@@ -1,0 +1,46 @@
+import Billing
+import Database
+import Hummingbird
+import Prometheus
+import Queue
+
+/// Liveness, readiness and metrics.
+struct HealthRoutes: Sendable {
+    let database: DatabaseQueue
+    let queue: JobQueue
+    let accounts: Accounts
+    let registry: PrometheusCollectorRegistry
+
+    func healthz(_ request: Request, context: AurisRequestContext) async throws -> Response {
+        try JSONResponse.make(["ok": .bool(true)])
+    }
+
+    /// Ready when the database takes a write transaction.
+    func readyz(_ request: Request, context: AurisRequestContext) async throws -> Response {
+        do {
+            try await database.write { db in _ = try db.execute("SELECT 1") }
+            return try JSONResponse.make(["ok": .bool(true), "database": .string("writable")])
+        } catch {
+            context.logger.warning("not ready", metadata: ["error": "\(error)"])
+            throw APIError.unavailable("the database is not writable")
+        }
+    }
+
+    /// Prometheus text: request counts and latencies (Hummingbird's metrics middleware),
+    /// jobs by state and the ledger's credit totals, read at scrape time.
+    func metrics(_ request: Request, context: AurisRequestContext) async throws -> Response {
+        let counts = try await queue.countsByState()
+        for (state, count) in counts {
+            registry.makeGauge(name: "auris_jobs", labels: [("state", state.rawValue)], help: "Jobs by state.").set(Int64(count))
+        }
+        let totals = try await accounts.totals()
+        registry.makeGauge(name: "auris_credits_reserved", help: "Credits held by queued and running jobs.").set(totals.reserved)
+        registry.makeGauge(name: "auris_credits_captured_total", help: "Credits captured by succeeded jobs.").set(totals.captured)
+        registry.makeGauge(name: "auris_credits_released_total", help: "Credits released by failed and canceled jobs.").set(totals.released)
+        var bytes: [UInt8] = []
+        registry.emit(into: &bytes)
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
