@@ -1,0 +1,14 @@
+/// The bounds on one probe's work, shared by every pass over the file.
+struct ProbeBudget: Sendable {
+    var deadline: ContinuousClock.Instant
+    var timeLimitSeconds: Double
+    var maxBytesRead: Int64
+    var maxPacketCount: Int
+
+    init(timeLimitSeconds: Double, maxBytesRead: Int64, maxPacketCount: Int, now: ContinuousClock.Instant = .now) {
+        self.deadline = now + .milliseconds(Int64((max(0, timeLimitSeconds) * 1000).rounded(.up)))
+        self.timeLimitSeconds = timeLimitSeconds
+        self.maxBytesRead = maxBytesRead
+        self.maxPacketCount = maxPacketCount
+    }
+}
