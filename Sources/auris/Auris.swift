@@ -5,6 +5,6 @@ struct Auris: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "auris",
         abstract: "A credit-gated dubbing service: API, workers and operator tools.",
-        subcommands: []
+        subcommands: [ProbeCommand.self]
     )
 }
