@@ -11,7 +11,8 @@ public struct AudioInfo: Sendable, Codable, Equatable {
     public var headerDurationMilliseconds: Int64?
     /// Every audio stream in the file.
     public var audioStreams: [AudioStreamInfo]
-    /// The index of the audio stream that was measured (the one a transcoder picks).
+    /// The index of the audio stream that was measured: the first, which the dubbing
+    /// pipeline transcodes.
     public var measuredStreamIndex: Int
     /// Whether the file also carries a video stream (cover art excluded).
     public var hasVideo: Bool

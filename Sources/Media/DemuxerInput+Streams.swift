@@ -3,8 +3,8 @@ import CFFmpeg
 /// The streams of an opened file, as far as probing cares.
 struct StreamLayout {
     var audioStreams: [AudioStreamInfo]
-    /// The audio stream to measure: the one libavformat ranks best, which is also
-    /// the one `ffmpeg` maps by default.
+    /// The audio stream to measure: the first, because that is the one the dubbing
+    /// pipeline transcodes (`ffmpeg -map 0:a:0`), so the charge follows its work.
     var measuredStreamIndex: Int32
     var hasVideo: Bool
 }
@@ -49,10 +49,9 @@ extension DemuxerInput {
             throw .noAudioStream(hasVideo ? "the file has video but no audio stream" : "the file has no audio stream")
         }
 
-        let best = av_find_best_stream(format, AVMEDIA_TYPE_AUDIO, -1, -1, nil, 0)
-        guard best >= 0, let chosen = audioStreams.first(where: { $0.index == Int(best) }),
-              let parameters = format.pointee.streams[Int(best)]?.pointee.codecpar
-        else {
+        let chosen = audioStreams[0]
+        let measured = Int32(chosen.index)
+        guard let parameters = format.pointee.streams[chosen.index]?.pointee.codecpar else {
             throw .noAudioStream("the file has no usable audio stream")
         }
         guard avcodec_find_decoder(parameters.pointee.codec_id) != nil else {
@@ -62,10 +61,10 @@ extension DemuxerInput {
             throw .corrupt("the audio stream has no sample rate or channel count")
         }
 
-        for index in 0..<Int(format.pointee.nb_streams) where index != Int(best) {
+        for index in 0..<Int(format.pointee.nb_streams) where index != chosen.index {
             format.pointee.streams[index]?.pointee.discard = AVDISCARD_ALL
         }
-        return StreamLayout(audioStreams: audioStreams, measuredStreamIndex: best, hasVideo: hasVideo)
+        return StreamLayout(audioStreams: audioStreams, measuredStreamIndex: measured, hasVideo: hasVideo)
     }
 
     /// What the container header claims the length is, if it claims one.

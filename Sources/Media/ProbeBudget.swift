@@ -6,7 +6,9 @@ struct ProbeBudget: Sendable {
     var maxPacketCount: Int
 
     init(timeLimitSeconds: Double, maxBytesRead: Int64, maxPacketCount: Int, now: ContinuousClock.Instant = .now) {
-        self.deadline = now + .milliseconds(Int64((max(0, timeLimitSeconds) * 1000).rounded(.up)))
+        // Clamped to a day so that no value (infinite, NaN, huge) can trap the conversion.
+        let seconds = timeLimitSeconds.isNaN ? 0 : min(max(0, timeLimitSeconds), 86_400)
+        self.deadline = now + .milliseconds(Int64((seconds * 1000).rounded(.up)))
         self.timeLimitSeconds = timeLimitSeconds
         self.maxBytesRead = maxBytesRead
         self.maxPacketCount = maxPacketCount

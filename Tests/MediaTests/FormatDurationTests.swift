@@ -76,6 +76,24 @@ struct FormatDurationTests {
         #expect(abs(info.durationMilliseconds - 2500) <= 50)
     }
 
+    @Test("with two audio tracks the first is measured: it is the one the pipeline dubs")
+    func measuresTheFirstAudioStream() throws {
+        let fixtures = try MediaFixtures()
+        defer { fixtures.remove() }
+        let file = try fixtures.ffmpeg(
+            ["-f", "lavfi", "-i", "sine=duration=2", "-f", "lavfi", "-i", "sine=duration=5:sample_rate=48000",
+             "-map", "0:a", "-map", "1:a", "-ac:1", "2", "-c:a", "libopus"],
+            output: "two-tracks.mka"
+        )
+
+        let info = try AudioProbe().probe(fileAtPath: file)
+
+        #expect(info.audioStreams.map(\.index) == [0, 1])
+        #expect(info.audioStreams.map(\.channels) == [1, 2])
+        #expect(info.measuredStreamIndex == 0)
+        #expect(abs(info.durationMilliseconds - 2000) <= 50)
+    }
+
     @Test("cover art in an MP3 is not video")
     func coverArtIsNotVideo() throws {
         let fixtures = try MediaFixtures()

@@ -65,6 +65,20 @@ struct LimitTests {
         #expect(error.code == "timeout")
     }
 
+    @Test("an infinite or NaN time limit is treated as a bound, not a crash", arguments: [Double.infinity, .nan, -1])
+    func oddTimeLimits(_ seconds: Double) throws {
+        let fixtures = try MediaFixtures()
+        defer { fixtures.remove() }
+        let file = try fixtures.tone(seconds: 1, codec: ["-c:a", "pcm_s16le"], output: "one.wav")
+
+        do {
+            let info = try AudioProbe(timeLimitSeconds: seconds).probe(fileAtPath: file)
+            #expect(seconds.isInfinite && info.durationMilliseconds == 1000)
+        } catch {
+            #expect(!seconds.isInfinite && error.code == "timeout", "\(error)")
+        }
+    }
+
     @Test("reading past the byte budget is refused")
     func boundsBytesRead() throws {
         let fixtures = try MediaFixtures()
