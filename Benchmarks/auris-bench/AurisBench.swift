@@ -5,6 +5,6 @@ struct AurisBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "auris-bench",
         abstract: "In-process benchmarks that scripts/bench runs in release builds.",
-        subcommands: []
+        subcommands: [ProbeBenchmark.self]
     )
 }
