@@ -62,6 +62,7 @@ extension DemuxerInput {
                 throw .tooLong(durationMilliseconds: soFar, limitMilliseconds: limitMilliseconds, measuredToEnd: false)
             }
         }
+        if let stop = Self.failure(source: source) { throw stop }
         guard counter.milliseconds > 0 else { throw .corrupt("no audio could be decoded") }
         return counter.milliseconds
     }

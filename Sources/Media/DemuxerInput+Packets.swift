@@ -76,6 +76,7 @@ extension DemuxerInput {
                 throw .tooLong(durationMilliseconds: soFarMilliseconds, limitMilliseconds: limitMilliseconds, measuredToEnd: false)
             }
         }
+        if let stop = Self.failure(source: source) { throw stop }
         guard timeline.packetCount > 0 else { throw .invalidDuration("the audio stream has no packets") }
         if timeline.lastPacketDurationUnknown { return nil }
         return av_rescale_q(timeline.length, timeBase, milliseconds)

@@ -20,10 +20,9 @@ extension DemuxerInput {
             // MPEG-TS…): this reads and decodes a little, bounded by probesize and
             // the source's budget. Packets it reads stay buffered for the scan.
             let status = avformat_find_stream_info(format, nil)
-            if status < 0 {
-                if let stop = Self.failure(source: source) { throw stop }
-                throw .corrupt("the streams cannot be read (\(Self.errorText(status)))")
-            }
+            // An interrupted read can surface as success with partial stream data.
+            if let stop = Self.failure(source: source) { throw stop }
+            if status < 0 { throw .corrupt("the streams cannot be read (\(Self.errorText(status)))") }
         }
 
         var audioStreams: [AudioStreamInfo] = []

@@ -63,9 +63,12 @@ struct DemuxerInput: ~Copyable {
         // An empty URL: detection uses the bytes only, so a stored upload without an
         // extension probes exactly like the same file on the command line.
         let score = av_probe_input_buffer2(io, &detected, "", nil, 0, 0)
+        if let stop = failure(source: source) {
+            releaseIO()
+            throw stop
+        }
         guard score >= 0, let detected else {
             releaseIO()
-            if let stop = failure(source: source) { throw stop }
             throw .unknownFormat("the data is not in a known audio or video format")
         }
         let demuxerName = String(cString: detected.pointee.name)
@@ -83,6 +86,12 @@ struct DemuxerInput: ~Copyable {
         allocated.pointee.io_open = cffmpeg_refuse_io_open
         var context: UnsafeMutablePointer<AVFormatContext>? = allocated
         let opened = avformat_open_input(&context, "", detected, nil)
+        if opened >= 0, let stop = failure(source: source) {
+            // Opened on a partial read: the header may be incomplete, so do not go on.
+            avformat_close_input(&context)
+            releaseIO()
+            throw stop
+        }
         guard opened >= 0, let context else {
             // avformat_open_input has freed the format context; the I/O is still ours.
             releaseIO()
@@ -92,8 +101,13 @@ struct DemuxerInput: ~Copyable {
         return DemuxerInput(source: source, format: context, io: io)
     }
 
-    /// The refusal for a libav call that failed because the source stopped it, if it did.
+    /// The refusal owed when the source stopped libav (budget spent) or a read failed,
+    /// if either happened. Checked after every libav call, whatever it returned,
+    /// because some demuxers report a failed read as an ordinary end of file.
     static func failure(source: FileSource) -> MediaError? {
+        if let code = source.readErrno {
+            return .unreadable("reading the file failed: \(FileSource.describe(errno: code))")
+        }
         switch source.stopReason {
         case .deadline?:
             return .timeout(seconds: source.budget.timeLimitSeconds)

@@ -24,11 +24,15 @@ final class FileSource {
     let budget: ProbeBudget
     private(set) var bytesRead: Int64 = 0
     private(set) var stopReason: StopReason?
+    /// The errno of the first failed read, if one failed.
+    private(set) var readErrno: Int32?
     private let fileDescriptor: Int32
 
     /// Opens `path` read-only; refuses what is not a readable regular file.
     init(path: String, budget: ProbeBudget) throws(MediaError) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below as
+        // not a regular file, and for regular files the flag changes nothing.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else {
             throw .unreadable("cannot open the file: \(Self.describe(errno: errno))")
         }
@@ -73,7 +77,11 @@ final class FileSource {
                 return Int32(count)
             }
             if count == 0 { return cffmpeg_averror_eof() }
-            if errno != EINTR { return cffmpeg_averror(errno) }
+            let failure = errno
+            if failure != EINTR {
+                readErrno = readErrno ?? failure
+                return cffmpeg_averror(failure)
+            }
         }
     }
 

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 import Media
 import Testing
@@ -53,6 +58,11 @@ struct RejectedFileTests {
             return folder
         },
         Case(name: "a missing file", code: "unreadable") { $0.path("missing.wav") },
+        Case(name: "a named pipe without a writer", code: "unreadable") { fixtures in
+            let pipe = fixtures.path("pipe.wav")
+            guard mkfifo(pipe, 0o600) == 0 else { throw FixtureError(description: "mkfifo failed") }
+            return pipe
+        },
     ]
 
     @Test("a bad file is refused with its code within two seconds", arguments: cases)
