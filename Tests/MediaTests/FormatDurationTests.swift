@@ -39,6 +39,30 @@ struct FormatDurationTests {
         #expect(info.measuredStreamIndex == 0)
         #expect(!info.hasVideo)
         #expect(info.sizeBytes == Int64(try #require(try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int)))
+        #expect(fixtures.openDescriptorCount() ?? 0 == 0, "the probe closed the file")
+    }
+
+    @Test("probes running at the same time on many threads agree")
+    func concurrentProbesAgree() async throws {
+        let fixtures = try MediaFixtures()
+        defer { fixtures.remove() }
+        let files = try Self.cases.prefix(4).map { try fixtures.tone(seconds: 3.1, sampleRate: $0.sampleRate, codec: $0.codec, output: $0.file) }
+        let expected = try files.map { try AudioProbe().probe(fileAtPath: $0) }
+
+        let results = try await withThrowingTaskGroup(of: (Int, AudioInfo).self) { group in
+            for round in 0..<32 {
+                let index = round % files.count
+                let file = files[index]
+                group.addTask { (index, try AudioProbe().probe(fileAtPath: file)) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+
+        #expect(results.count == 32)
+        for (index, info) in results {
+            #expect(info == expected[index])
+        }
+        #expect(fixtures.openDescriptorCount() ?? 0 == 0)
     }
 
     @Test("the decoding fallback agrees with the packet measurement", arguments: cases)

@@ -39,6 +39,16 @@ struct MediaFixtures {
         )
     }
 
+    /// How many of this process's open file descriptors point into the folder: a
+    /// probe that closes what it opens leaves none. Nil where `/proc` is missing.
+    func openDescriptorCount() -> Int? {
+        guard let descriptors = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return nil }
+        return descriptors.count { descriptor in
+            let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(descriptor)")
+            return target?.hasPrefix(directory.path) == true
+        }
+    }
+
     /// Writes `bytes` as a file and returns its path.
     func write(_ bytes: some Sequence<UInt8>, to name: String) throws -> String {
         let output = path(name)

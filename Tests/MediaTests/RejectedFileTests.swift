@@ -87,6 +87,7 @@ struct RejectedFileTests {
         #expect(error.isNotAudio == ["unknown_format", "no_audio_stream"].contains(badFile.code))
         #expect(!error.message.isEmpty)
         #expect(elapsed < .seconds(2))
+        #expect(fixtures.openDescriptorCount() ?? 0 == 0, "the probe closed the file")
     }
 }
 
