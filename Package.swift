@@ -136,7 +136,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MediaTests",
-            dependencies: ["Media", "AurisTestSupport"],
+            dependencies: ["Media", "Billing", "AurisTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

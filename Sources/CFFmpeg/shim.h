@@ -12,3 +12,14 @@ static inline int cffmpeg_averror_eof(void) { return AVERROR_EOF; }
 static inline int cffmpeg_averror_eagain(void) { return AVERROR(EAGAIN); }
 static inline int cffmpeg_averror_exit(void) { return AVERROR_EXIT; }
 static inline int64_t cffmpeg_nopts_value(void) { return AV_NOPTS_VALUE; }
+static inline int cffmpeg_averror(int posix_error) { return AVERROR(posix_error); }
+static inline int cffmpeg_averror_invaliddata(void) { return AVERROR_INVALIDDATA; }
+static inline int cffmpeg_averror_stream_not_found(void) { return AVERROR_STREAM_NOT_FOUND; }
+
+// Refuses every nested open (playlists, external references): the prober reads
+// exactly the one file it was given, never a path or URL named inside it.
+static inline int cffmpeg_refuse_io_open(struct AVFormatContext *s, AVIOContext **pb,
+                                         const char *url, int flags, AVDictionary **options) {
+    (void)s; (void)pb; (void)url; (void)flags; (void)options;
+    return AVERROR(EPERM);
+}

@@ -1,1 +1,0 @@
-// The Media module's sources start here.
