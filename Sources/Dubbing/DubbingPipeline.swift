@@ -36,7 +36,7 @@ struct DubbingPipeline: Sendable {
             let pieces = try await PrepareStage(
                 folder: folder, maxPieceBytes: self.configuration.maxPieceBytes,
                 ffmpegTimeoutSeconds: self.configuration.ffmpegTimeoutSeconds
-            ).run(sourcePath: request.sourceAudioPath)
+            ).run(sourcePath: request.sourceAudioPath, durationMilliseconds: request.durationMilliseconds)
             await progress(.prepare, 1)
             try DubbingError.checkCancellation()
             let transcript = try await TranscribeStage(

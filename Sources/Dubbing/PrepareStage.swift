@@ -19,14 +19,23 @@ struct PrepareStage: Sendable {
     let maxPieceBytes: Int
     let ffmpegTimeoutSeconds: Double
 
-    /// The longest piece that stays under `maxPieceBytes`, with a tenth spare for
-    /// frame headers and because the segment muxer cuts on frame boundaries.
-    var pieceSeconds: Int {
-        max(1, self.maxPieceBytes * 8 / Self.bitsPerSecond * 9 / 10)
+    /// Pieces shorter than this are dropped: they hold no speech worth dubbing (they are
+    /// the encoder's padding at the end) and the provider refuses audio under 0.1 s.
+    static let minPieceSeconds = 0.2
+
+    /// Seconds per piece: as equal as possible, each under `maxPieceBytes` with a tenth
+    /// spare (frame headers, and cuts fall on the first frame after the mark), and half
+    /// a second longer than an exact share so the encoder's padding cannot spill into a
+    /// tiny extra piece.
+    func pieceSeconds(durationMilliseconds: Int64) -> Double {
+        let maxSeconds = Double(self.maxPieceBytes) * 8 / Double(Self.bitsPerSecond) * 0.9
+        let durationSeconds = Double(durationMilliseconds) / 1000
+        let pieceCount = max(1, (durationSeconds / (maxSeconds - 0.5)).rounded(.up))
+        return durationSeconds / pieceCount + 0.5
     }
 
     /// The pieces, prepared now or by an earlier attempt.
-    func run(sourcePath: String) async throws(DubbingError) -> [PreparedPiece] {
+    func run(sourcePath: String, durationMilliseconds: Int64) async throws(DubbingError) -> [PreparedPiece] {
         if let pieces = self.folder.readJSON([PreparedPiece].self, from: self.folder.piecesManifest) {
             return pieces
         }
@@ -40,7 +49,8 @@ struct PrepareStage: Sendable {
                 "-i", sourcePath,
                 "-map", "0:a:0", "-vn", "-ac", "1", "-ar", "16000",
                 "-c:a", "libmp3lame", "-b:a", "\(Self.bitsPerSecond / 1000)k",
-                "-f", "segment", "-segment_time", "\(self.pieceSeconds)", "-reset_timestamps", "1",
+                "-f", "segment", "-segment_time", String(format: "%.3f", self.pieceSeconds(durationMilliseconds: durationMilliseconds)),
+                "-reset_timestamps", "1",
                 "-segment_list", "\(staging)/pieces.csv", "-segment_list_type", "csv",
                 "\(staging)/piece%03d.mp3",
             ], timeoutSeconds: self.ffmpegTimeoutSeconds).run()
@@ -62,9 +72,12 @@ struct PrepareStage: Sendable {
         var pieces: [PreparedPiece] = []
         for line in list.split(whereSeparator: \.isNewline) {
             let fields = line.split(separator: ",")
-            guard fields.count >= 2, let startSeconds = Double(fields[1]), startSeconds >= 0 else {
+            guard fields.count >= 3, let startSeconds = Double(fields[1]), let endSeconds = Double(fields[2]),
+                  startSeconds >= 0, endSeconds >= startSeconds
+            else {
                 throw .ffmpegFailed("prepare: unreadable segment list line `\(line)`")
             }
+            if endSeconds - startSeconds < Self.minPieceSeconds { continue }
             let fileName = String(fields[0])
             let size = (try? FileManager.default.attributesOfItem(atPath: "\(staging)/\(fileName)")[.size] as? Int) ?? nil
             guard let size, size <= self.maxPieceBytes else {
@@ -72,7 +85,7 @@ struct PrepareStage: Sendable {
             }
             pieces.append(PreparedPiece(fileName: fileName, offsetMilliseconds: Int64((startSeconds * 1000).rounded())))
         }
-        guard !pieces.isEmpty else { throw .invalidAudio("the audio has no samples") }
+        guard !pieces.isEmpty else { throw .invalidAudio("the audio is too short to hold speech") }
         return pieces
     }
 }

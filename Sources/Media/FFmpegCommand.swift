@@ -129,6 +129,10 @@ public struct FFmpegCommand: Sendable {
             }
             return .success(outputBytes)
         }
+        // `env` itself exits 127 when the tool is not in PATH, 126 when it cannot run it.
+        if child.stopReason == nil, exit.exitedNormally, exit.status == 127 || exit.status == 126 {
+            return .failure(FFmpegError(code: .launchFailed, exitStatus: exit.status, standardErrorTail: errorTail, commandLine: self.commandLine))
+        }
         switch child.stopReason {
         case .timedOut:
             return .failure(FFmpegError(code: .timedOut, standardErrorTail: errorTail, commandLine: self.commandLine))
