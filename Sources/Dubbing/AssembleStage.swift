@@ -1,9 +1,8 @@
 import Foundation
 import Media
 
-/// Step 5: the dubbed track. Each segment's speech is fitted to its slot, from its
-/// start to the next segment's start (segments are normalized: sorted, no overlap), and
-/// written in order between silences into one raw track of exactly the source's length;
+/// Step 5: the dubbed track. Each segment's speech is fitted to its slot and written
+/// between silences into one raw track of exactly the source's length (`TrackWriter`);
 /// ffmpeg then encodes it to MP3, with the original underneath when asked, ducked
 /// whenever the dub speaks.
 ///
@@ -13,6 +12,9 @@ struct AssembleStage: Sendable {
     let folder: WorkFolder
     let maxTempo: Double
     let ffmpegTimeoutSeconds: Double
+
+    /// ffmpeg runs fitting clips at once: they are CPU-bound, and workers run several jobs.
+    static let fittingConcurrency = 2
 
     func run(
         script: [Segment],
@@ -31,7 +33,7 @@ struct AssembleStage: Sendable {
         await progress(.assemble, 1)
     }
 
-    /// Writes the raw dubbed track: silence, fitted speech, silence … up to the source's length.
+    /// Writes the raw track of exactly the source's length (see `TrackWriter`).
     private func writeTrack(
         _ trackPath: String,
         script: [Segment],
@@ -39,7 +41,7 @@ struct AssembleStage: Sendable {
         request: DubbingRequest,
         progress: ProgressReporter
     ) async throws(DubbingError) {
-        let totalSamples = Self.samples(request.durationMilliseconds)
+        let totalSamples = TrackWriter.samples(request.durationMilliseconds)
         let track: FileHandle
         do {
             guard FileManager.default.createFile(atPath: trackPath, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
@@ -48,27 +50,14 @@ struct AssembleStage: Sendable {
             throw .storageFailed("cannot create \(trackPath): \(error)")
         }
         defer { try? track.close() }
-        let fitter = ClipFitter(
-            scratchFolder: self.folder.assemblyFolder, maxTempo: self.maxTempo, ffmpegTimeoutSeconds: self.ffmpegTimeoutSeconds
+        let writer = TrackWriter(
+            fitter: ClipFitter(
+                scratchFolder: self.folder.assemblyFolder, maxTempo: self.maxTempo, ffmpegTimeoutSeconds: self.ffmpegTimeoutSeconds
+            ),
+            concurrency: Self.fittingConcurrency
         )
-        var writtenSamples = 0
-        for (index, segment) in script.enumerated() {
-            try DubbingError.checkCancellation()
-            let startSample = min(totalSamples, Self.samples(segment.startMilliseconds))
-            let nextStart = index + 1 < script.count
-                ? min(totalSamples, Self.samples(script[index + 1].startMilliseconds)) : totalSamples
-            try Self.writeSilence(track, samples: startSample - writtenSamples)
-            writtenSamples = max(writtenSamples, startSample)
-            let files = clips[segment.id]?.map(\.file) ?? []
-            if !files.isEmpty {
-                let speech = try await fitter.fittedSamples(clipFiles: files, roomSamples: nextStart - writtenSamples)
-                try Self.write(track, Data(speech))
-                writtenSamples += speech.count / ClipFitter.bytesPerSample
-            }
-            await progress(.assemble, 0.8 * Double(index + 1) / Double(max(1, script.count)))
-        }
-        try Self.writeSilence(track, samples: totalSamples - writtenSamples)
-        assert(writtenSamples <= totalSamples, "the fitted speech overflowed the track")
+        let slots = TrackWriter.slots(script: script, clips: clips, totalSamples: totalSamples)
+        try await writer.write(slots, totalSamples: totalSamples, to: track, progress: progress)
     }
 
     private func encode(trackPath: String, request: DubbingRequest, outputPath: String) async throws(DubbingError) {
@@ -94,27 +83,5 @@ struct AssembleStage: Sendable {
             throw .ffmpeg(error, during: "assemble (encoding)")
         }
         try self.folder.rename(temporary, to: outputPath)
-    }
-
-    static func samples(_ milliseconds: Int64) -> Int {
-        Int(max(0, milliseconds) * Int64(ClipFitter.sampleRate) / 1000)
-    }
-
-    private static func writeSilence(_ track: FileHandle, samples: Int) throws(DubbingError) {
-        var remaining = samples * ClipFitter.bytesPerSample
-        let chunk = Data(count: 1 << 20)
-        while remaining > 0 {
-            let size = min(remaining, chunk.count)
-            try self.write(track, size == chunk.count ? chunk : Data(count: size))
-            remaining -= size
-        }
-    }
-
-    private static func write(_ track: FileHandle, _ data: Data) throws(DubbingError) {
-        do {
-            try track.write(contentsOf: data)
-        } catch {
-            throw .storageFailed("cannot write the assembled track: \(error)")
-        }
     }
 }

@@ -48,60 +48,62 @@ public struct DubbingError: Error, Sendable, CustomStringConvertible {
         return text
     }
 
-    static func providerRateLimited(_ message: String, retryAfterSeconds: Double?) -> DubbingError {
+    // The errors an engine throws. Public so that a fake engine (in the worker's tests) can throw them too.
+
+    public static func providerRateLimited(_ message: String, retryAfterSeconds: Double?) -> DubbingError {
         DubbingError(.providerRateLimited, message, transient: true, retryAfterSeconds: retryAfterSeconds)
     }
-    static func providerUnavailable(_ message: String, retryAfterSeconds: Double?) -> DubbingError {
+    public static func providerUnavailable(_ message: String, retryAfterSeconds: Double?) -> DubbingError {
         DubbingError(.providerUnavailable, message, transient: true, retryAfterSeconds: retryAfterSeconds)
     }
-    static func providerTimeout(_ message: String, retryAfterSeconds: Double? = nil) -> DubbingError {
+    public static func providerTimeout(_ message: String, retryAfterSeconds: Double? = nil) -> DubbingError {
         DubbingError(.providerTimeout, message, transient: true, retryAfterSeconds: retryAfterSeconds)
     }
-    static func providerConnection(_ message: String) -> DubbingError {
+    public static func providerConnection(_ message: String) -> DubbingError {
         DubbingError(.providerConnection, message, transient: true)
     }
     /// A success status with a body that does not say what it should; the provider's
     /// glitch (or a model's malformed output), so worth another attempt.
-    static func providerBadResponse(_ message: String) -> DubbingError {
+    public static func providerBadResponse(_ message: String) -> DubbingError {
         DubbingError(.providerBadResponse, message, transient: true)
     }
-    static func insufficientQuota(_ message: String) -> DubbingError {
+    public static func insufficientQuota(_ message: String) -> DubbingError {
         DubbingError(.insufficientQuota, message, transient: false)
     }
-    static func providerUnauthorized(_ message: String) -> DubbingError {
+    public static func providerUnauthorized(_ message: String) -> DubbingError {
         DubbingError(.providerUnauthorized, message, transient: false)
     }
-    static func providerRejected(_ message: String) -> DubbingError {
+    public static func providerRejected(_ message: String) -> DubbingError {
         DubbingError(.providerRejected, message, transient: false)
     }
     /// The provider asked for a retry (`x-should-retry: true`) on a status we would not retry.
     static func providerRetryRequested(_ message: String, retryAfterSeconds: Double?) -> DubbingError {
         DubbingError(.providerUnavailable, message, transient: true, retryAfterSeconds: retryAfterSeconds)
     }
-    static func invalidAudio(_ message: String) -> DubbingError {
+    public static func invalidAudio(_ message: String) -> DubbingError {
         DubbingError(.invalidAudio, message, transient: false)
     }
-    static func invalidSubtitles(_ message: String) -> DubbingError {
+    public static func invalidSubtitles(_ message: String) -> DubbingError {
         DubbingError(.invalidSubtitles, message, transient: false)
     }
-    static func noSpeech(_ message: String) -> DubbingError {
+    public static func noSpeech(_ message: String) -> DubbingError {
         DubbingError(.noSpeech, message, transient: false)
     }
-    static func unsupported(_ message: String) -> DubbingError {
+    public static func unsupported(_ message: String) -> DubbingError {
         DubbingError(.unsupported, message, transient: false)
     }
-    static let canceled = DubbingError(.canceled, "the job was canceled", transient: false)
-    static func ffmpegFailed(_ message: String) -> DubbingError {
+    public static let canceled = DubbingError(.canceled, "the job was canceled", transient: false)
+    public static func ffmpegFailed(_ message: String) -> DubbingError {
         DubbingError(.ffmpegFailed, message, transient: false)
     }
-    static func ffmpegTimeout(_ message: String) -> DubbingError {
+    public static func ffmpegTimeout(_ message: String) -> DubbingError {
         DubbingError(.ffmpegTimeout, message, transient: true)
     }
     /// Reading or writing the work folder failed (disk full, permissions): the host's problem.
-    static func storageFailed(_ message: String) -> DubbingError {
+    public static func storageFailed(_ message: String) -> DubbingError {
         DubbingError(.storageFailed, message, transient: true)
     }
-    static func invalidConfiguration(_ message: String) -> DubbingError {
+    public static func invalidConfiguration(_ message: String) -> DubbingError {
         DubbingError(.invalidConfiguration, message, transient: false)
     }
 }

@@ -73,7 +73,8 @@ struct OpenAIClient: Sendable {
             ])
             throw classified
         }
-        if Task.isCancelled { throw .canceled }
+        // No cancellation check here: an answer that arrived is paid for, so the caller
+        // saves it first; the next stage or segment boundary stops the job.
         guard let http = response as? HTTPURLResponse else {
             throw .providerBadResponse("\(operation): the answer is not HTTP")
         }

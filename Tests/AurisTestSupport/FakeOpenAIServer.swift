@@ -19,6 +19,9 @@ import Synchronization
 /// await server.stop()
 /// ```
 ///
+/// As a process: `try await FakeOpenAIServer().run(port: 8089) { print("listening on \($0)") }`
+/// in an executable's `main`, stopped by cancelling its task (e.g. on SIGTERM).
+///
 /// A script drives the same controls over HTTP: `POST /_fake/faults`
 /// (`{"endpoint": "speech", "fault": {"serverError": {}}, "count": 1, "afterCalls": 0}`),
 /// `POST /_fake/latency` (`{"endpoint": "speech", "milliseconds": 200}`),
@@ -95,6 +98,23 @@ public final class FakeOpenAIServer: Sendable {
         guard let running = self.running.withLock({ running in defer { running = nil }; return running }) else { return }
         running.task.cancel()
         await running.task.value
+    }
+
+    /// Serves until the calling task is cancelled, then stops: the body of a standalone
+    /// `fake-openai` executable.
+    /// - Parameters:
+    ///   - port: 0 picks a free port.
+    ///   - onStarted: receives the port once the server listens (print it for the script).
+    public func run(port: Int = 0, onStarted: (Int) -> Void) async throws {
+        let boundPort = try await self.start(port: port)
+        onStarted(boundPort)
+        guard let task = self.running.withLock({ $0?.task }) else { return }
+        await withTaskCancellationHandler {
+            await task.value
+        } onCancel: {
+            task.cancel()
+        }
+        await self.stop()
     }
 
     /// `http://127.0.0.1:<port>/v1`, the value for `OPENAI_BASE_URL`.
