@@ -55,6 +55,9 @@ struct PrepareStage: Sendable {
                 "\(staging)/piece%03d.mp3",
             ], timeoutSeconds: self.ffmpegTimeoutSeconds).run()
         } catch {
+            if error.standardErrorTail.contains("No space left on device") {
+                throw .storageFailed("prepare: \(error)")
+            }
             // The API probed the upload already; if ffmpeg still cannot read its audio, no retry will.
             if error.code == .failed { throw .invalidAudio("the audio cannot be decoded: \(error.standardErrorTail.suffix(500))") }
             throw .ffmpeg(error, during: "prepare")
