@@ -149,15 +149,16 @@ public struct FFmpegCommand: Sendable {
     }
 
     /// Reads a pipe to its end on a Dispatch thread (blocking reads must not occupy the
-    /// few cooperative threads), keeping the first or the last `limit` bytes.
+    /// few cooperative threads), keeping the first or the last `limit` bytes. The end
+    /// comes when the child exits; the tools run here start no children that could
+    /// keep the pipe open longer.
     private static func drain(_ handle: FileHandle, keepingAtMost limit: Int, tail: Bool) async -> ([UInt8], Bool) {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 var kept: [UInt8] = []
                 var truncated = false
-                while true {
-                    let chunk = handle.availableData
-                    if chunk.isEmpty { break }
+                // A read error ends the drain like the end of the stream: the exit status tells what happened.
+                while let chunk = try? handle.read(upToCount: 1 << 16), !chunk.isEmpty {
                     if tail {
                         kept.append(contentsOf: chunk)
                         if kept.count > limit { kept.removeFirst(kept.count - limit) }
@@ -168,6 +169,7 @@ public struct FFmpegCommand: Sendable {
                         truncated = true
                     }
                 }
+                try? handle.close()
                 continuation.resume(returning: (kept, truncated))
             }
         }
