@@ -112,9 +112,12 @@ let package = Package(
         .target(
             name: "AurisTestSupport",
             dependencies: [
-                "Database", "Billing", "Queue",
+                "Database", "Billing", "Queue", "Media",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tests/AurisTestSupport",
             swiftSettings: swiftSettings
@@ -137,6 +140,11 @@ let package = Package(
         .testTarget(
             name: "MediaTests",
             dependencies: ["Media", "Billing", "AurisTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DubbingTests",
+            dependencies: ["Dubbing", "Media", "AurisTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

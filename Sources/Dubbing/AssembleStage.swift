@@ -1,0 +1,87 @@
+import Foundation
+import Media
+
+/// Step 5: the dubbed track. Each segment's speech is fitted to its slot and written
+/// between silences into one raw track of exactly the source's length (`TrackWriter`);
+/// ffmpeg then encodes it to MP3, with the original underneath when asked, ducked
+/// whenever the dub speaks.
+///
+/// Streaming the track segment by segment keeps memory and ffmpeg inputs constant,
+/// however long the source is.
+struct AssembleStage: Sendable {
+    let folder: WorkFolder
+    let maxTempo: Double
+    let ffmpegTimeoutSeconds: Double
+
+    /// ffmpeg runs fitting clips at once: they are CPU-bound, and workers run several jobs.
+    static let fittingConcurrency = 2
+
+    func run(
+        script: [Segment],
+        clips: [Int: [SynthesizeStage.Clip]],
+        request: DubbingRequest,
+        outputPath: String,
+        progress: ProgressReporter
+    ) async throws(DubbingError) {
+        let scratch = self.folder.assemblyFolder
+        try self.folder.remove(scratch)
+        try self.folder.createFolder(scratch)
+        let trackPath = "\(scratch)/track.pcm"
+        try await self.writeTrack(trackPath, script: script, clips: clips, request: request, progress: progress)
+        try await self.encode(trackPath: trackPath, request: request, outputPath: outputPath)
+        try self.folder.remove(scratch)
+        await progress(.assemble, 1)
+    }
+
+    /// Writes the raw track of exactly the source's length (see `TrackWriter`).
+    private func writeTrack(
+        _ trackPath: String,
+        script: [Segment],
+        clips: [Int: [SynthesizeStage.Clip]],
+        request: DubbingRequest,
+        progress: ProgressReporter
+    ) async throws(DubbingError) {
+        let totalSamples = TrackWriter.samples(request.durationMilliseconds)
+        let track: FileHandle
+        do {
+            guard FileManager.default.createFile(atPath: trackPath, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
+            track = try FileHandle(forWritingTo: URL(fileURLWithPath: trackPath))
+        } catch {
+            throw .storageFailed("cannot create \(trackPath): \(error)")
+        }
+        defer { try? track.close() }
+        let writer = TrackWriter(
+            fitter: ClipFitter(
+                scratchFolder: self.folder.assemblyFolder, maxTempo: self.maxTempo, ffmpegTimeoutSeconds: self.ffmpegTimeoutSeconds
+            ),
+            concurrency: Self.fittingConcurrency
+        )
+        let slots = TrackWriter.slots(script: script, clips: clips, totalSamples: totalSamples)
+        try await writer.write(slots, totalSamples: totalSamples, to: track, progress: progress)
+    }
+
+    private func encode(trackPath: String, request: DubbingRequest, outputPath: String) async throws(DubbingError) {
+        let temporary = WorkFolder.temporaryName(for: outputPath)
+        var arguments = ["-f", "s16le", "-ar", "\(ClipFitter.sampleRate)", "-ac", "1", "-i", trackPath]
+        if request.keepBackground {
+            // The original at 60 %, compressed hard by the dub's own level (a sidechain):
+            // it falls back while the dub speaks and returns in the pauses.
+            arguments += ["-i", request.sourceAudioPath, "-filter_complex", """
+                [0:a]asplit=2[voice][key];\
+                [1:a:0]aresample=\(ClipFitter.sampleRate),aformat=sample_fmts=fltp:channel_layouts=mono,volume=0.6[bed];\
+                [key]aformat=sample_fmts=fltp[keyf];\
+                [bed][keyf]sidechaincompress=threshold=0.02:ratio=12:attack=20:release=400[ducked];\
+                [voice]aformat=sample_fmts=fltp[voicef];\
+                [voicef][ducked]amix=inputs=2:duration=first:normalize=0[out]
+                """, "-map", "[out]"]
+        }
+        arguments += ["-c:a", "libmp3lame", "-b:a", "96k", "-f", "mp3", temporary]
+        do {
+            _ = try await FFmpegCommand.ffmpeg(arguments, timeoutSeconds: self.ffmpegTimeoutSeconds).run()
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw .ffmpeg(error, during: "assemble (encoding)")
+        }
+        try self.folder.rename(temporary, to: outputPath)
+    }
+}

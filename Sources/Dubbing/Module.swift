@@ -1,1 +1,0 @@
-// The Dubbing module's sources start here.

@@ -1,0 +1,60 @@
+import Logging
+
+/// Dubs with OpenAI: whisper-1 transcription, a chat model's translation, tts-1 speech.
+struct OpenAIEngine: DubbingEngine {
+    /// The voices of OpenAI's speech models (the newest ones need `gpt-4o-mini-tts`).
+    static let voices: Set<String> = [
+        "alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse", "marin", "cedar",
+    ]
+
+    let configuration: EngineConfiguration
+    let pipeline: DubbingPipeline
+
+    var name: String { "openai" }
+
+    init(configuration: EngineConfiguration, logger: Logger) {
+        let client = OpenAIClient(
+            baseURL: configuration.openAIBaseURL,
+            apiKey: configuration.openAIAPIKey ?? "",
+            logger: logger,
+            requestTimeoutSeconds: configuration.requestTimeoutSeconds,
+            transcriptionTimeoutSeconds: configuration.transcriptionTimeoutSeconds
+        )
+        self.configuration = configuration
+        self.pipeline = DubbingPipeline(
+            configuration: configuration,
+            client: client,
+            makeSynthesizer: { folder in
+                OpenAISpeechSynthesizer(
+                    client: client, folder: folder, model: configuration.speechModel,
+                    defaultVoice: configuration.speechVoice, concurrency: configuration.speechConcurrency
+                )
+            },
+            logger: logger
+        )
+    }
+
+    func unsupportedReason(targetLanguage: String, hasSubtitles: Bool, voice: String?) -> String? {
+        guard SupportedLanguages.codes.contains(targetLanguage) else {
+            return "the openai engine cannot speak \(targetLanguage)"
+        }
+        if let voice, !Self.voices.contains(voice) {
+            return "unknown voice \(voice); choose one of \(Self.voices.sorted().joined(separator: ", "))"
+        }
+        return nil
+    }
+
+    func dub(
+        _ request: DubbingRequest,
+        workFolder: String,
+        outputPath: String,
+        progress: @escaping @Sendable (DubbingStage, Double) async -> Void
+    ) async throws(DubbingError) {
+        if let reason = self.unsupportedReason(
+            targetLanguage: request.targetLanguage, hasSubtitles: request.subtitlesPath != nil, voice: request.voice
+        ) {
+            throw .unsupported(reason)
+        }
+        try await self.pipeline.run(request, workFolder: workFolder, outputPath: outputPath, progress: progress)
+    }
+}

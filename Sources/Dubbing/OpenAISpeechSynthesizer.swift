@@ -1,0 +1,17 @@
+/// Speech from `POST /audio/speech`, saved as the MP3 the provider returns.
+struct OpenAISpeechSynthesizer: SpeechSynthesizer {
+    let client: OpenAIClient
+    let folder: WorkFolder
+    let model: String
+    let defaultVoice: String
+    let concurrency: Int
+
+    var clipExtension: String { "mp3" }
+    var maxInputCharacters: Int { OpenAIClient.maxSpeechInputCharacters }
+
+    func synthesize(_ text: String, language: String, voice: String?, to file: String) async throws(DubbingError) {
+        // The model speaks the language of the text; `language` needs no parameter here.
+        let audio = try await self.client.speech(text: text, model: self.model, voice: voice ?? self.defaultVoice)
+        try self.folder.writeAtomically(audio, to: file)
+    }
+}

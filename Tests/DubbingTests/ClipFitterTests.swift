@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+
+@testable import Dubbing
+
+@Suite struct ClipFitterTests {
+    private func fitter(_ folder: TemporaryFolder) -> ClipFitter {
+        ClipFitter(scratchFolder: folder.path, maxTempo: 2.0, ffmpegTimeoutSeconds: 30)
+    }
+
+    @Test func aClipThatFitsIsKeptAsIs() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let clip = try await AudioFixture.tone(seconds: 1, at: folder.file("clip.wav"))
+        let samples = try await self.fitter(folder).fittedSamples(clipFiles: [clip], roomSamples: 3 * ClipFitter.sampleRate)
+        #expect(samples.count / ClipFitter.bytesPerSample == ClipFitter.sampleRate)
+    }
+
+    @Test func aLongerClipIsSpedUpToItsSlot() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let clip = try await AudioFixture.tone(seconds: 4, at: folder.file("clip.wav"))
+        let room = 3 * ClipFitter.sampleRate
+        let samples = try await self.fitter(folder).fittedSamples(clipFiles: [clip], roomSamples: room)
+        let count = samples.count / ClipFitter.bytesPerSample
+        // Stretched by 4/3 to about the slot (atempo is exact to a few milliseconds), never past it.
+        #expect(count <= room && count >= room - ClipFitter.sampleRate / 20)
+    }
+
+    @Test func beyondTheTempoCapTheRestIsCutWithAFade() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let parts = [
+            try await AudioFixture.tone(seconds: 4, at: folder.file("part1.wav")),
+            try await AudioFixture.tone(seconds: 4, at: folder.file("part2.mp3")),
+        ]
+        let room = 2 * ClipFitter.sampleRate
+        let samples = try await self.fitter(folder).fittedSamples(clipFiles: parts, roomSamples: room)
+        // 8 s at twice the speed is 4 s: cut to the 2 s slot, ending in silence rather than a click.
+        #expect(samples.count / ClipFitter.bytesPerSample == room)
+        let last = Int16(bitPattern: UInt16(samples[samples.count - 2]) | UInt16(samples[samples.count - 1]) << 8)
+        #expect(last == 0)
+    }
+
+    @Test func tempoFiltersAreChainedWithinTheirRange() {
+        #expect(ClipFitter.atempoChain(1.5) == "atempo=1.500000")
+        #expect(ClipFitter.atempoChain(3.0) == "atempo=2.000000,atempo=1.500000")
+    }
+}
