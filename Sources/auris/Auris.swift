@@ -6,7 +6,8 @@ struct Auris: AsyncParsableCommand {
         commandName: "auris",
         abstract: "A credit-gated dubbing service: API, workers and operator tools.",
         subcommands: [
-            AccountsCommand.self, CreditsCommand.self, JobsCommand.self, LedgerCommand.self, ProbeCommand.self,
+            ServeCommand.self, AccountsCommand.self, CreditsCommand.self, JobsCommand.self, LedgerCommand.self,
+            ProbeCommand.self,
         ]
     )
 }

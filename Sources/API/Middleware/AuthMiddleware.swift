@@ -1,4 +1,6 @@
 import Billing
+import Foundation
+import Logging
 import HTTPTypes
 import Hummingbird
 

@@ -1,5 +1,6 @@
 import Billing
 import Crypto
+import Database
 import Dispatch
 import Dubbing
 import Foundation

@@ -1,6 +1,7 @@
 import Billing
 import Database
 import Hummingbird
+import Logging
 import Prometheus
 import Queue
 

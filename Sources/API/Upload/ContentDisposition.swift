@@ -1,3 +1,5 @@
+import Foundation
+
 /// The `name` and `filename` of a multipart part's `Content-Disposition: form-data; …`.
 struct ContentDisposition: Equatable {
     var name: String?

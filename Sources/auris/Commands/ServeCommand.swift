@@ -1,0 +1,28 @@
+import API
+import ArgumentParser
+import Dubbing
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+
+/// `auris serve`: the HTTP API alone.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the HTTP API alone.")
+
+    @OptionGroup var service: ServiceOptions
+
+    func run() async throws {
+        let logger = ProcessLogging.bootstrap(label: "auris.api")
+        MetricsSystem.bootstrap(PrometheusMetricsFactory())
+        let configuration = try service.apiConfiguration()
+        let database = try await service.data.openDatabase()
+        let engine = try service.engine(logger: logger)
+        logger.info("serving", metadata: [
+            "address": "\(configuration.host):\(configuration.port)", "engine": "\(engine.name)",
+            "data": "\(configuration.dataDirectory)",
+        ])
+        let app = try AurisAPI.application(configuration: configuration, database: database, engine: engine, logger: logger)
+        try await app.runService()
+    }
+}

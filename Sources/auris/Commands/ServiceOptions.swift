@@ -1,0 +1,73 @@
+import API
+import ArgumentParser
+import Dubbing
+import Foundation
+import Logging
+import Queue
+
+/// The settings `serve`, `worker` and `up` share: flags first, then environment, then
+/// the embedded defaults (DESIGN.md, "Command line and configuration").
+struct ServiceOptions: ParsableArguments {
+    @OptionGroup var data: DataOptions
+
+    @Option(help: "Address to listen on (env: AURIS_HOST; default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to listen on (env: AURIS_PORT; default 8080).")
+    var port: Int?
+
+    func apiConfiguration() throws -> APIConfiguration {
+        var configuration = APIConfiguration(dataDirectory: data.resolvedDataDirectory)
+        configuration.host = host ?? Environment.value("AURIS_HOST") ?? "127.0.0.1"
+        configuration.port = try port ?? Environment.integer("AURIS_PORT").map(Int.init) ?? 8080
+        guard (1...65_535).contains(configuration.port) else { throw ValidationError("the port must be 1 to 65535") }
+        if let bytes = try Environment.integer("AURIS_MAX_UPLOAD_BYTES") {
+            guard bytes > 0 else { throw ValidationError("AURIS_MAX_UPLOAD_BYTES must be positive") }
+            configuration.maxUploadBytes = bytes
+        }
+        if let seconds = try Environment.integer("AURIS_MAX_DURATION_SECONDS") {
+            guard (1...86_400).contains(seconds) else { throw ValidationError("AURIS_MAX_DURATION_SECONDS must be 1 to 86400") }
+            configuration.maxDurationSeconds = seconds
+        }
+        configuration.corsOrigins = (Environment.value("AURIS_CORS_ORIGINS") ?? "")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        configuration.publicURL = Environment.value("AURIS_PUBLIC_URL")
+            ?? "http://\(configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host):\(configuration.port)"
+        configuration.queue = try Self.queueConfiguration()
+        return configuration
+    }
+
+    /// Queue limits and timings; the names beyond DESIGN.md's table are Auris's own.
+    static func queueConfiguration() throws -> JobQueue.Configuration {
+        var queue = JobQueue.Configuration()
+        if let value = try Environment.integer("AURIS_ACCOUNT_MAX_QUEUED") { queue.maxQueuedPerAccount = Int(max(1, value)) }
+        if let value = try Environment.integer("AURIS_ACCOUNT_MAX_RUNNING") { queue.maxRunningPerAccount = Int(max(1, value)) }
+        if let value = try Environment.integer("AURIS_LEASE_SECONDS") { queue.leaseMilliseconds = max(2, value) * 1_000 }
+        if let value = try Environment.integer("AURIS_MAX_ATTEMPTS") { queue.maxAttempts = Int(min(max(1, value), 100)) }
+        if let value = try Environment.integer("AURIS_RETRY_BASE_MS") {
+            queue.retry = RetryPolicy(baseMilliseconds: max(1, value), capMilliseconds: max(value, queue.retry.capMilliseconds))
+        }
+        return queue
+    }
+
+    func engine(logger: Logger) throws -> any DubbingEngine {
+        do {
+            return try EngineConfiguration(environment: ProcessInfo.processInfo.environment).makeEngine(logger: logger)
+        } catch {
+            throw ValidationError("engine configuration: \(error)")
+        }
+    }
+}
+
+/// Logging to standard error, once per process, at `AURIS_LOG_LEVEL` (default info).
+enum ProcessLogging {
+    static func bootstrap(label: String) -> Logger {
+        let level = Environment.value("AURIS_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: label)
+    }
+}
