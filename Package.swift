@@ -151,6 +151,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PaymentsTests",
+            dependencies: [
+                "Billing", "Database", "API", "Queue", "Dubbing", "AurisTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CommandTests",
             dependencies: ["AurisTestSupport"],
             swiftSettings: swiftSettings
