@@ -14,6 +14,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = ProcessLogging.bootstrap(label: "auris.api")
+        ParentWatch.startIfSupervised(logger: logger)
         MetricsSystem.bootstrap(PrometheusMetricsFactory())
         let configuration = try service.apiConfiguration()
         let database = try await service.data.openDatabase()
