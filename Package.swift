@@ -152,6 +152,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SystemTests",
+            dependencies: ["AurisTestSupport", "Queue", "Billing", "Database", "Media"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CommandTests",
             dependencies: ["AurisTestSupport"],
             swiftSettings: swiftSettings
