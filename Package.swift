@@ -158,7 +158,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CommandTests",
-            dependencies: ["AurisTestSupport"],
+            dependencies: ["AurisTestSupport", "Queue", "Billing", "Database"],
             swiftSettings: swiftSettings
         ),
     ]
