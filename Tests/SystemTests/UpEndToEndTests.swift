@@ -154,6 +154,61 @@ import Glibc
         #expect(try await AurisStore.violations(in: fixture.database) == [])
     }
 
+    @Test func cancellingARunningJobStopsItAndReleasesItsCredits() async throws {
+        let fixture = try await Fixture.make()
+        defer { Task { await fixture.tearDown() } }
+        fixture.fake.setLatency(milliseconds: 1_000, for: .speech)
+        let up = try await AurisUp.start(dataDirectory: fixture.directory.path, workers: 1, environment: fixture.environment())
+        let client = APIClient(baseURL: up.baseURL, apiKey: fixture.apiKey)
+        let (_, accepted) = try await client.dub(file: try fixture.clip(seconds: 30), fields: ["target_language": "nl"])
+        let id = try #require(accepted["id"] as? String)
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let (_, job) = try await client.getJSON("/api/dub/\(id)")
+            if job["stage"] as? String == "synthesize" { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let (cancelStatus, _) = try await client.delete("/api/dub/\(id)")
+        #expect(cancelStatus == 202)
+        let job = try await client.waitForJob(id, timeoutSeconds: 30)
+        #expect(job["status"] as? String == "canceled", "\(job)\n\(up.log())")
+        #expect(job["credits_charged"] as? Int == 0)
+        let speechCallsAtEnd = fixture.fake.calls(.speech)
+        try await Task.sleep(for: .seconds(2))
+        #expect(fixture.fake.calls(.speech) == speechCallsAtEnd, "synthesis went on after the cancel")
+        #expect(try await fixture.accounts.balance(of: fixture.account) == Balance(available: 10, held: 0, received: 10, spent: 0))
+        let (again, _) = try await client.delete("/api/dub/\(id)")
+        #expect(again == 409)
+        try await up.stop()
+        #expect(try await AurisStore.violations(in: fixture.database) == [])
+    }
+
+    @Test func theOfflineEngineDubsAClipWithSubtitlesIntoFrench() async throws {
+        let fixture = try await Fixture.make()
+        defer { Task { await fixture.tearDown() } }
+        let up = try await AurisUp.start(dataDirectory: fixture.directory.path, workers: 1, environment: ["AURIS_ENGINE": "offline"])
+        let client = APIClient(baseURL: up.baseURL, apiKey: fixture.apiKey)
+        let subtitles = fixture.directory.appending("fr.srt")
+        try "1\n00:00:00,500 --> 00:00:03,000\nBonjour tout le monde.\n\n2\n00:00:04,000 --> 00:00:07,500\nCeci est un essai de doublage.\n"
+            .write(toFile: subtitles, atomically: true, encoding: .utf8)
+        let clip = try fixture.clip(seconds: 8)
+        let (refused, refusal) = try await client.dub(file: clip, fields: ["target_language": "fr"])
+        #expect(refused == 422 && (refusal["error"] as? [String: Any])?["code"] as? String == "engine_unsupported")
+        let (status, accepted) = try await client.dub(file: clip, fields: ["target_language": "fr"], subtitles: subtitles)
+        #expect(status == 202)
+        let id = try #require(accepted["id"] as? String)
+        let job = try await client.waitForJob(id)
+        #expect(job["status"] as? String == "succeeded", "\(job)\n\(up.log())")
+        let (_, result) = try await client.get("/api/dub/\(id)/result")
+        let resultPath = fixture.directory.appending("offline.mp3")
+        try result.write(to: URL(fileURLWithPath: resultPath))
+        let info = try AudioProbe().probe(fileAtPath: resultPath)
+        #expect(abs(info.durationMilliseconds - 8_000) <= 150)
+        #expect(fixture.fake.calls(.transcriptions) + fixture.fake.calls(.speech) == 0, "the offline engine needs no network")
+        try await up.stop()
+        #expect(try await AurisStore.violations(in: fixture.database) == [])
+    }
+
     @Test func sigtermDrainsAndLeavesNoJobRunning() async throws {
         let fixture = try await Fixture.make()
         defer { Task { await fixture.tearDown() } }
