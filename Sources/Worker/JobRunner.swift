@@ -53,6 +53,7 @@ struct JobRunner: Sendable {
             }
             group.addTask { .stopped(await supervise(job, progress: progress)) }
             let first = await group.next()!
+            if case .stopped(let reason) = first { logger.info("stopping the job", metadata: ["reason": "\(reason)"]) }
             group.cancelAll()
             // The other child ends promptly once cancelled: the pipeline at its next
             // check (killing ffmpeg), the supervisor at its next sleep.
