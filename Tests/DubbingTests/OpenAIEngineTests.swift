@@ -57,6 +57,34 @@ import Testing
         }
     }
 
+    @Test func subtitlesSkipTranscriptionAndTranslation() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try await withFakeOpenAI { server in
+            let source = try await AudioFixture.tone(seconds: 5, at: folder.file("source.wav"))
+            let subtitles = try folder.write("""
+                WEBVTT
+
+                00:00.500 --> 00:02.000
+                Guten Tag.
+
+                00:02.500 --> 00:04.000
+                Auf Wiedersehen.
+                """, to: "de.vtt")
+            let engine = try EngineConfiguration.fake(server).makeEngine()
+            let request = DubbingRequest(
+                sourceAudioPath: source, subtitlesPath: subtitles, targetLanguage: "de", durationMilliseconds: 5_000
+            )
+            let output = folder.file("out.mp3")
+            try await engine.dub(request, workFolder: folder.file("work"), outputPath: output, logger: testLogger) { _, _ in }
+
+            #expect(server.calls(.transcriptions) == 0)
+            #expect(server.calls(.chatCompletions) == 0)
+            #expect(server.stats().answeredByInput["speech"] == ["Guten Tag.": 1, "Auf Wiedersehen.": 1])
+            #expect(abs(try await AudioFixture.durationMilliseconds(output) - 5_000) <= 100)
+        }
+    }
+
     @Test func splitsLongSourcesIntoPiecesAndOffsetsTheirSegments() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
