@@ -76,7 +76,9 @@ struct OpenAIClient: Sendable {
             }
         } catch {
             let classified = OpenAIErrorClassifier.classify(transportError: error, operation: operation)
-            self.logger.warning("OpenAI call failed without an answer", metadata: [
+            // A cancelled job is not a provider problem: no warning for it.
+            self.logger.log(level: classified.code == DubbingError.canceled.code ? .debug : .warning,
+                            "OpenAI call failed without an answer", metadata: [
                 "operation": "\(operation)", "error": "\(classified)",
             ])
             throw classified

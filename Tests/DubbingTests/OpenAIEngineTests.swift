@@ -110,37 +110,6 @@ import Testing
         }
     }
 
-    @Test func resumesWithoutPayingTwiceForFinishedSteps() async throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        try await withFakeOpenAI(.init(transcriptionSegmentSeconds: 1.5)) { server in
-            let source = try await AudioFixture.tone(seconds: 9, at: folder.file("source.wav"))
-            let engine = try EngineConfiguration.fake(server).makeEngine()
-            let request = DubbingRequest(sourceAudioPath: source, targetLanguage: "it", durationMilliseconds: 9_000)
-            let work = folder.file("work")
-            let output = folder.file("out.mp3")
-            server.inject(.badRequest, on: .speech, count: 1, afterCalls: 2)
-
-            let failure = await #expect(throws: DubbingError.self) {
-                try await engine.dub(request, workFolder: work, outputPath: output, logger: testLogger) { _, _ in }
-            }
-            #expect(failure?.code == "provider_rejected")
-            #expect(failure?.isTransient == false)
-            #expect(!FileManager.default.fileExists(atPath: output))
-            let speechAnsweredFirst = server.answered(.speech)
-            #expect(speechAnsweredFirst >= 2 && speechAnsweredFirst < 6)
-
-            try await engine.dub(request, workFolder: work, outputPath: output, logger: testLogger) { _, _ in }
-
-            #expect(server.answered(.transcriptions) == 1)
-            #expect(server.answered(.chatCompletions) == 1)
-            #expect(server.answered(.speech) == 6)
-            #expect(server.calls(.speech) == 7)
-            #expect(server.stats().duplicates.isEmpty)
-            #expect(FileManager.default.fileExists(atPath: output))
-        }
-    }
-
     @Test func cancellingMidSynthesisStopsPromptly() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
