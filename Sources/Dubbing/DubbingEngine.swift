@@ -33,7 +33,8 @@ public protocol DubbingEngine: Sendable {
     /// folder resumes after the last finished step and never pays the provider twice
     /// for a step that succeeded. The output appears at `outputPath` complete or not at all.
     /// Cancelling the calling task stops the run at the next stage boundary or segment,
-    /// and stops running ffmpeg children.
+    /// and stops running ffmpeg children. The caller keeps `workFolder` while another
+    /// attempt may follow, and deletes it once the job is settled.
     /// - Parameters:
     ///   - request: the same request for every attempt of a job.
     ///   - workFolder: a folder owned by this job (created when missing).
