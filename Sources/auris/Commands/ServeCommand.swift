@@ -18,7 +18,7 @@ struct ServeCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory())
         let configuration = try service.apiConfiguration()
         let database = try await service.data.openDatabase()
-        let engine = try service.engine(logger: logger)
+        let engine = try service.engine()
         logger.info("serving", metadata: [
             "address": "\(configuration.host):\(configuration.port)", "engine": "\(engine.name)",
             "data": "\(configuration.dataDirectory)",
