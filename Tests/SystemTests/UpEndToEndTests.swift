@@ -165,12 +165,7 @@ import Glibc
         let client = APIClient(baseURL: up.baseURL, apiKey: fixture.apiKey)
         let (_, accepted) = try await client.dub(file: try await fixture.clip(seconds: 30), fields: ["target_language": "nl"])
         let id = try #require(accepted["id"] as? String)
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            let (_, job) = try await client.getJSON("/api/dub/\(id)")
-            if job["stage"] as? String == "synthesize" { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        try await client.waitForStage(id, "synthesize")
         let (cancelStatus, _) = try await client.delete("/api/dub/\(id)")
         #expect(cancelStatus == 202)
         let job = try await client.waitForJob(id, timeoutSeconds: 30)
@@ -221,12 +216,7 @@ import Glibc
         let client = APIClient(baseURL: up.baseURL, apiKey: fixture.apiKey)
         let (_, accepted) = try await client.dub(file: try await fixture.clip(seconds: 30), fields: ["target_language": "pt"])
         let id = try #require(accepted["id"] as? String)
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            let (_, job) = try await client.getJSON("/api/dub/\(id)")
-            if job["stage"] as? String == "synthesize" { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        try await client.waitForStage(id, "synthesize")
         let started = Date()
         #expect(try await up.stop(timeoutSeconds: 30) == 0)
         #expect(Date().timeIntervalSince(started) < 20, "the drain took longer than its grace")
