@@ -70,9 +70,9 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
-                "Queue", "Billing", "Dubbing", "Media",
+                "Queue", "Billing", "Dubbing", "Media", "Database",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -100,6 +100,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -163,8 +164,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SystemTests",
+            dependencies: ["AurisTestSupport", "Queue", "Billing", "Database", "Media"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CommandTests",
-            dependencies: ["AurisTestSupport"],
+            dependencies: ["AurisTestSupport", "Queue", "Billing", "Database"],
             swiftSettings: swiftSettings
         ),
     ]

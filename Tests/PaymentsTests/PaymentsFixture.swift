@@ -73,7 +73,7 @@ struct PaymentsFixture: Sendable {
     }
 
     func application() throws -> some ApplicationProtocol {
-        let engine = try EngineConfiguration(environment: [:]).makeEngine(logger: Self.quietLogger)
+        let engine = try EngineConfiguration(environment: [:]).makeEngine()
         let router = AurisAPI.router(
             configuration: APIConfiguration(dataDirectory: store.directory.path), database: store.database,
             engine: engine, clock: store.clock, payments: payments)

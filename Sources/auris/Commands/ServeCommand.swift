@@ -15,10 +15,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = ProcessLogging.bootstrap(label: "auris.api")
+        ParentWatch.startIfSupervised(logger: logger)
         MetricsSystem.bootstrap(PrometheusMetricsFactory())
         let configuration = try service.apiConfiguration()
         let database = try await service.data.openDatabase()
-        let engine = try service.engine(logger: logger)
+        let engine = try service.engine()
         let payments = service.payments(configuration: configuration, database: database, logger: logger)
         logger.info("serving", metadata: [
             "address": "\(configuration.host):\(configuration.port)", "engine": "\(engine.name)",

@@ -64,9 +64,9 @@ struct ServiceOptions: ParsableArguments {
         return Payments(configuration: settings, database: database, logger: logger)
     }
 
-    func engine(logger: Logger) throws -> any DubbingEngine {
+    func engine() throws -> any DubbingEngine {
         do {
-            return try EngineConfiguration(environment: ProcessInfo.processInfo.environment).makeEngine(logger: logger)
+            return try EngineConfiguration(environment: ProcessInfo.processInfo.environment).makeEngine()
         } catch {
             throw ValidationError("engine configuration: \(error)")
         }
