@@ -108,6 +108,8 @@ let package = Package(
             dependencies: [
                 "Database", "Billing", "Queue", "Media",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/auris-bench",
             swiftSettings: swiftSettings
@@ -148,6 +150,15 @@ let package = Package(
         .testTarget(
             name: "DubbingTests",
             dependencies: ["Dubbing", "Media", "AurisTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "APITests",
+            dependencies: [
+                "API", "Queue", "Billing", "Database", "Dubbing", "Media", "AurisTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
