@@ -67,6 +67,7 @@ public enum AurisAPI {
         let router = router(configuration: configuration, database: database, engine: engine)
         return Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [EarlyResponseCloseHandler()])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "auris"),
             logger: logger)
     }
