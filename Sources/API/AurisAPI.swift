@@ -69,6 +69,7 @@ public enum AurisAPI {
         let router = router(configuration: configuration, database: database, engine: engine, payments: payments)
         return Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [EarlyResponseCloseHandler()])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "auris"),
             logger: logger)
     }
