@@ -87,7 +87,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            resources: [.copy("Resources/openapi.yaml")],
+            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/web")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -126,6 +126,15 @@ let package = Package(
             path: "Tests/AurisTestSupport",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "fake-openai",
+            dependencies: [
+                "AurisTestSupport",
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/fake-openai",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "DatabaseTests",
             dependencies: ["Database", "AurisTestSupport"],
@@ -149,6 +158,15 @@ let package = Package(
         .testTarget(
             name: "DubbingTests",
             dependencies: ["Dubbing", "Media", "AurisTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "APITests",
+            dependencies: [
+                "API", "Queue", "Billing", "Database", "Dubbing", "Media", "AurisTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
