@@ -64,6 +64,7 @@ async function signIn(event) {
   }
   input.value = '';
   input.removeAttribute('aria-invalid');
+  credits.refresh(); // the balance in the navigation
   if (!VIEWS.includes(location.hash.slice(1))) history.replaceState(null, '', '#dub');
   route();
   returnFromCheckout();
