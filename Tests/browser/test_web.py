@@ -238,6 +238,16 @@ def test_insufficient_credits_shows_what_is_missing():
     wait(lambda: visible("#view-credits"), message="the link leads to the plans")
 
 
+STICKING_OUT_OF_CARDS = """
+    return [...document.querySelectorAll('.view:not([hidden]) .card')].flatMap((card) => {
+      const box = card.getBoundingClientRect();
+      return [...card.querySelectorAll('*')]
+        .filter((node) => { const r = node.getBoundingClientRect(); return r.width > 0 && r.right > box.right + 1; })
+        .map((node) => node.tagName.toLowerCase() + (node.id ? '#' + node.id : ''));
+    });
+"""
+
+
 def test_phone_width_has_no_sideways_scrolling():
     driver = browser()
     sign_in(KEY)
@@ -251,6 +261,8 @@ def test_phone_width_has_no_sideways_scrolling():
             time.sleep(0.5)  # lists load
             overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{view} is {overflow}px wider than a phone"
+            sticking_out = driver.execute_script(STICKING_OUT_OF_CARDS)
+            assert not sticking_out, f"{view}: {sticking_out} stick out of their card"
             screenshot(f"11-phone-{view}")
     finally:
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
