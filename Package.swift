@@ -109,6 +109,8 @@ let package = Package(
             dependencies: [
                 "Database", "Billing", "Queue", "Media",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/auris-bench",
             swiftSettings: swiftSettings
@@ -161,6 +163,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PaymentsTests",
+            dependencies: [
+                "Billing", "Database", "API", "Queue", "Dubbing", "AurisTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "APITests",
             dependencies: [
                 "API", "Queue", "Billing", "Database", "Dubbing", "Media", "AurisTestSupport",
@@ -176,7 +190,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CommandTests",
-            dependencies: ["AurisTestSupport"],
+            dependencies: ["AurisTestSupport", "Queue", "Billing", "Database"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -6,7 +6,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Logging
 import NIOCore
 import Testing
 
@@ -85,9 +84,7 @@ struct WebAppTests {
 /// `AurisAPI.router` on a temporary database with the offline engine.
 enum WebAppTestRouter {
     static func make(store: TestStore) async throws -> Router<AurisRequestContext> {
-        var logger = Logger(label: "auris.webapp.tests")
-        logger.logLevel = .critical
-        let engine = try EngineConfiguration(environment: [:]).makeEngine(logger: logger)
+        let engine = try EngineConfiguration(environment: [:]).makeEngine()
         return AurisAPI.router(
             configuration: APIConfiguration(dataDirectory: store.directory.path), database: store.database, engine: engine,
             clock: store.clock)
