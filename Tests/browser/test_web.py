@@ -28,6 +28,7 @@ BASE = os.environ.get("AURIS_URL", "http://127.0.0.1:8080")
 KEY = os.environ.get("AURIS_KEY", "")
 EMPTY_KEY = os.environ.get("AURIS_EMPTY_KEY", "")
 UP_LOG = os.environ.get("AURIS_UP_LOG", "")
+FAKE_OPENAI = os.environ.get("AURIS_FAKE_OPENAI", "")  # its root URL, for /_fake controls
 ARTIFACTS = os.environ.get("AURIS_TEST_ARTIFACTS", "test-artifacts")
 DESKTOP = (1280, 900)
 PHONE = (390, 844)
@@ -62,6 +63,12 @@ def clip():
                         "-ac", "1", "-ar", "22050", "-b:a", "64k", path], check=True)
         _clip = path
     return _clip
+
+
+def fake_latency(endpoint, milliseconds):
+    body = json.dumps({"endpoint": endpoint, "milliseconds": milliseconds}).encode()
+    request = urllib.request.Request(f"{FAKE_OPENAI}/_fake/latency", data=body, headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=10).close()
 
 
 def api(path, key=KEY):
@@ -195,6 +202,27 @@ def test_dub_a_clip_watch_it_succeed_listen_and_see_the_balance_drop():
             assert f"/api/dub/{job_id}/events" in log.read(), "no request to the events route in the server log"
 
 
+def test_cancel_a_running_job_returns_its_credits():
+    driver = browser()
+    sign_in(KEY)
+    before = api("/api/credits")["credits"]
+    fake_latency("transcriptions", 30_000)  # holds the job in its first paid step
+    try:
+        upload(clip())
+        job_id = wait(lambda: visible("#dub-result [data-job-id]"), timeout=30).get_attribute("data-job-id")
+        element("#nav a[data-view=jobs]").click()
+        card = f"#job-{job_id}"
+        wait(lambda: visible(card) and element(card).get_attribute("data-status") == "running", timeout=30,
+             message="the job runs")
+        element(f"{card} button.danger").click()
+        wait(lambda: element(card).get_attribute("data-status") == "canceled", timeout=30, message="the job is canceled")
+        assert "nothing charged" in element(card).text, element(card).text
+        screenshot("08-jobs-canceled")
+    finally:
+        fake_latency("transcriptions", 0)
+    wait(lambda: api("/api/credits")["credits"] == before, message="the reserved credits came back")
+
+
 def test_plans_show_three_cards_and_buy_reports_payments_off():
     driver = browser()
     sign_in(KEY)
@@ -207,7 +235,7 @@ def test_plans_show_three_cards_and_buy_reports_payments_off():
     element("#plans [data-plan=premium] button").click()
     # Stripe is not configured in this test, so the server answers 503 payments_disabled.
     wait(lambda: "not available on this server" in element("#notices").text, message="checkout refusal shows")
-    screenshot("08-credits-checkout-refused")
+    screenshot("09-credits-checkout-refused")
 
 
 def test_checkout_return_says_what_happened_and_drops_the_query():
@@ -221,7 +249,7 @@ def test_checkout_return_says_what_happened_and_drops_the_query():
     wait(lambda: "Payment received" in element("#notices").text, message="the success notice shows")
     assert "session_id" not in driver.current_url
     wait(lambda: element("#balance").text.isdigit(), message="the balance is loaded")
-    screenshot("09-checkout-success")
+    screenshot("10-checkout-success")
 
 
 def test_insufficient_credits_shows_what_is_missing():
@@ -233,7 +261,7 @@ def test_insufficient_credits_shows_what_is_missing():
     assert "needs 2 credits" in text and "0 available" in text and "2 credits short" in text, text
     link = element("#dub-error a")
     assert link.get_attribute("href").endswith("#credits")
-    screenshot("10-dub-402")
+    screenshot("11-dub-402")
     link.click()
     wait(lambda: visible("#view-credits"), message="the link leads to the plans")
 
@@ -263,7 +291,7 @@ def test_phone_width_has_no_sideways_scrolling():
             assert overflow <= 0, f"{view} is {overflow}px wider than a phone"
             sticking_out = driver.execute_script(STICKING_OUT_OF_CARDS)
             assert not sticking_out, f"{view}: {sticking_out} stick out of their card"
-            screenshot(f"11-phone-{view}")
+            screenshot(f"12-phone-{view}")
     finally:
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 

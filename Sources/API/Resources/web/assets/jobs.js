@@ -128,6 +128,8 @@ export class JobsView {
     parts.progressLabel.textContent = progressText(job, progress);
     parts.error.textContent = job.error ? `${job.error.message || job.error.code}` : '';
     parts.error.hidden = !job.error;
+    // A cancel is the user's own doing: say why it stopped without alarm colours.
+    parts.error.className = job.status === 'canceled' ? 'job-note' : 'job-error';
     const actionsKey = `${job.status}:${job.cancel_requested}`;
     if (actionsKey !== card.actionsKey) {
       card.actionsKey = actionsKey;
