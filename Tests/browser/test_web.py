@@ -4,11 +4,11 @@ starts it with the fake OpenAI and passes its address and two API keys in the en
 
 Each check runs even when an earlier one failed, saves screenshots to AURIS_TEST_ARTIFACTS,
 and the last line says "N passed, N failed". Exit status 1 when any failed.
-Runs with plain python or with pytest (each check is a test_ function).
 """
 import base64
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -312,11 +312,14 @@ def test_no_script_errors_in_the_console():
 
 
 def teardown_module():
-    """pytest's end of the file: the shared browser goes too."""
-    global _browser
+    """pytest's end of the file: the shared browser and the clip go too."""
+    global _browser, _clip
     if _browser is not None:
         _browser.quit()
         _browser = None
+    if _clip is not None:
+        shutil.rmtree(os.path.dirname(_clip), ignore_errors=True)
+        _clip = None
 
 
 def main():
