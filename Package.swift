@@ -107,8 +107,10 @@ let package = Package(
         .executableTarget(
             name: "auris-bench",
             dependencies: [
-                "Database", "Billing", "Queue", "Media",
+                "Database", "Billing", "Queue", "Media", "Dubbing", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Benchmarks/auris-bench",
             swiftSettings: swiftSettings
@@ -124,6 +126,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tests/AurisTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "fake-openai",
+            dependencies: ["AurisTestSupport"],
+            path: "Tests/fake-openai",
             swiftSettings: swiftSettings
         ),
         .testTarget(
