@@ -109,6 +109,7 @@ let package = Package(
             dependencies: [
                 "Database", "Billing", "Queue", "Media", "Dubbing", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -160,13 +161,34 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PaymentsTests",
+            dependencies: [
+                "Billing", "Database", "API", "Queue", "Dubbing", "AurisTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "APITests",
+            dependencies: [
+                "API", "Queue", "Billing", "Database", "Dubbing", "Media", "AurisTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SystemTests",
             dependencies: ["AurisTestSupport", "Queue", "Billing", "Database", "Media"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CommandTests",
-            dependencies: ["AurisTestSupport"],
+            dependencies: ["AurisTestSupport", "Queue", "Billing", "Database"],
             swiftSettings: swiftSettings
         ),
     ]

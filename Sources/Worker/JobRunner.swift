@@ -25,9 +25,10 @@ struct JobRunner: Sendable {
     }
 
     func run(_ job: ClaimedJob) async {
-        var logger = logger
-        logger[metadataKey: "job"] = "\(job.id)"
-        logger[metadataKey: "attempt"] = "\(job.attempt)"
+        var jobLogger = logger
+        jobLogger[metadataKey: "job"] = "\(job.id)"
+        jobLogger[metadataKey: "attempt"] = "\(job.attempt)"
+        let logger = jobLogger
         let request: DubbingRequest
         do {
             request = try JSONDecoder().decode(DubbingRequest.self, from: Data(job.payload.utf8))
@@ -43,7 +44,7 @@ struct JobRunner: Sendable {
         let outcome = await withTaskGroup(of: Outcome.self) { group in
             group.addTask {
                 do throws(DubbingError) {
-                    try await engine.dub(request, workFolder: workFolder, outputPath: outputPath) { stage, fraction in
+                    try await engine.dub(request, workFolder: workFolder, outputPath: outputPath, logger: logger) { stage, fraction in
                         progress.update(stage: stage.rawValue, progress: fraction)
                     }
                     return .finished(.success(()))
@@ -53,6 +54,7 @@ struct JobRunner: Sendable {
             }
             group.addTask { .stopped(await supervise(job, progress: progress)) }
             let first = await group.next()!
+            if case .stopped(let reason) = first { logger.info("stopping the job", metadata: ["reason": "\(reason)"]) }
             group.cancelAll()
             // The other child ends promptly once cancelled: the pipeline at its next
             // check (killing ffmpeg), the supervisor at its next sleep.

@@ -73,6 +73,16 @@ public struct APIClient: Sendable {
         return last
     }
 
+    /// Polls a job until it reports `stage` (or the time is up).
+    public func waitForStage(_ id: String, _ stage: String, timeoutSeconds: Double = 60) async throws {
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while Date() < deadline {
+            let (_, job) = try await getJSON("/api/dub/\(id)")
+            if job["stage"] as? String == stage { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
     public func send(
         method: String, path: String, body: Data?, contentType: String?, headers: [String: String] = [:]
     ) async throws -> (Int, Data) {

@@ -39,10 +39,13 @@ import Glibc
             ].merging(extra) { $1 }
         }
 
-        func clip(seconds: Int) throws -> String {
+        func clip(seconds: Int) async throws -> String {
             let path = directory.appending("clip-\(seconds)s.wav")
-            let result = try runFFmpeg(["-f", "lavfi", "-i", "sine=frequency=330:duration=\(seconds):sample_rate=16000", "-ac", "1", path])
-            guard result == 0 else { throw AurisUpError("ffmpeg failed") }
+            let result = try await runProcess("/usr/bin/ffmpeg", [
+                "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
+                "-i", "sine=frequency=330:duration=\(seconds):sample_rate=16000", "-ac", "1", path,
+            ])
+            guard result.status == 0 else { throw AurisUpError("ffmpeg failed: \(result.standardError)") }
             return path
         }
 
@@ -57,7 +60,7 @@ import Glibc
         defer { Task { await fixture.tearDown() } }
         let up = try await AurisUp.start(dataDirectory: fixture.directory.path, workers: 1, environment: fixture.environment())
         let client = APIClient(baseURL: up.baseURL, apiKey: fixture.apiKey)
-        let (status, accepted) = try await client.dub(file: try fixture.clip(seconds: 6), fields: ["target_language": "fr"])
+        let (status, accepted) = try await client.dub(file: try await fixture.clip(seconds: 6), fields: ["target_language": "fr"])
         #expect(status == 202, "\(accepted)")
         let id = try #require(accepted["id"] as? String)
         #expect(accepted["credits_reserved"] as? Int == 1)
@@ -89,7 +92,7 @@ import Glibc
         fixture.fake.inject(.rateLimited(retryAfterSeconds: 1), on: .speech, count: 1, afterCalls: 1)
         let up = try await AurisUp.start(dataDirectory: fixture.directory.path, workers: 1, environment: fixture.environment())
         let client = APIClient(baseURL: up.baseURL, apiKey: fixture.apiKey)
-        let (_, accepted) = try await client.dub(file: try fixture.clip(seconds: 9), fields: ["target_language": "de"])
+        let (_, accepted) = try await client.dub(file: try await fixture.clip(seconds: 9), fields: ["target_language": "de"])
         let id = try #require(accepted["id"] as? String)
         let job = try await client.waitForJob(id)
         #expect(job["status"] as? String == "succeeded", "\(job)\n\(up.log())")
@@ -108,7 +111,7 @@ import Glibc
         fixture.fake.inject(.insufficientQuota, on: .transcriptions, count: 5)
         let up = try await AurisUp.start(dataDirectory: fixture.directory.path, workers: 1, environment: fixture.environment())
         let client = APIClient(baseURL: up.baseURL, apiKey: fixture.apiKey)
-        let (_, accepted) = try await client.dub(file: try fixture.clip(seconds: 25), fields: ["target_language": "es"])
+        let (_, accepted) = try await client.dub(file: try await fixture.clip(seconds: 25), fields: ["target_language": "es"])
         #expect(accepted["credits_reserved"] as? Int == 3)
         let id = try #require(accepted["id"] as? String)
         let job = try await client.waitForJob(id)
@@ -128,7 +131,7 @@ import Glibc
         let client = APIClient(baseURL: up.baseURL, apiKey: fixture.apiKey)
         // 15 s gives five segments; four are synthesized at a time. Kill the worker once
         // the first four clips are saved and the fifth is in flight.
-        let (_, accepted) = try await client.dub(file: try fixture.clip(seconds: 15), fields: ["target_language": "it"])
+        let (_, accepted) = try await client.dub(file: try await fixture.clip(seconds: 15), fields: ["target_language": "it"])
         let id = try #require(accepted["id"] as? String)
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, fixture.fake.answered(.speech) < 4 {
@@ -154,6 +157,56 @@ import Glibc
         #expect(try await AurisStore.violations(in: fixture.database) == [])
     }
 
+    @Test func cancellingARunningJobStopsItAndReleasesItsCredits() async throws {
+        let fixture = try await Fixture.make()
+        defer { Task { await fixture.tearDown() } }
+        fixture.fake.setLatency(milliseconds: 1_000, for: .speech)
+        let up = try await AurisUp.start(dataDirectory: fixture.directory.path, workers: 1, environment: fixture.environment())
+        let client = APIClient(baseURL: up.baseURL, apiKey: fixture.apiKey)
+        let (_, accepted) = try await client.dub(file: try await fixture.clip(seconds: 30), fields: ["target_language": "nl"])
+        let id = try #require(accepted["id"] as? String)
+        try await client.waitForStage(id, "synthesize")
+        let (cancelStatus, _) = try await client.delete("/api/dub/\(id)")
+        #expect(cancelStatus == 202)
+        let job = try await client.waitForJob(id, timeoutSeconds: 30)
+        #expect(job["status"] as? String == "canceled", "\(job)\n\(up.log())")
+        #expect(job["credits_charged"] as? Int == 0)
+        let speechCallsAtEnd = fixture.fake.calls(.speech)
+        try await Task.sleep(for: .seconds(2))
+        #expect(fixture.fake.calls(.speech) == speechCallsAtEnd, "synthesis went on after the cancel")
+        #expect(try await fixture.accounts.balance(of: fixture.account) == Balance(available: 10, held: 0, received: 10, spent: 0))
+        let (again, _) = try await client.delete("/api/dub/\(id)")
+        #expect(again == 409)
+        try await up.stop()
+        #expect(try await AurisStore.violations(in: fixture.database) == [])
+    }
+
+    @Test func theOfflineEngineDubsAClipWithSubtitlesIntoFrench() async throws {
+        let fixture = try await Fixture.make()
+        defer { Task { await fixture.tearDown() } }
+        let up = try await AurisUp.start(dataDirectory: fixture.directory.path, workers: 1, environment: ["AURIS_ENGINE": "offline"])
+        let client = APIClient(baseURL: up.baseURL, apiKey: fixture.apiKey)
+        let subtitles = fixture.directory.appending("fr.srt")
+        try "1\n00:00:00,500 --> 00:00:03,000\nBonjour tout le monde.\n\n2\n00:00:04,000 --> 00:00:07,500\nCeci est un essai de doublage.\n"
+            .write(toFile: subtitles, atomically: true, encoding: .utf8)
+        let clip = try await fixture.clip(seconds: 8)
+        let (refused, refusal) = try await client.dub(file: clip, fields: ["target_language": "fr"])
+        #expect(refused == 422 && (refusal["error"] as? [String: Any])?["code"] as? String == "engine_unsupported")
+        let (status, accepted) = try await client.dub(file: clip, fields: ["target_language": "fr"], subtitles: subtitles)
+        #expect(status == 202)
+        let id = try #require(accepted["id"] as? String)
+        let job = try await client.waitForJob(id)
+        #expect(job["status"] as? String == "succeeded", "\(job)\n\(up.log())")
+        let (_, result) = try await client.get("/api/dub/\(id)/result")
+        let resultPath = fixture.directory.appending("offline.mp3")
+        try result.write(to: URL(fileURLWithPath: resultPath))
+        let info = try AudioProbe().probe(fileAtPath: resultPath)
+        #expect(abs(info.durationMilliseconds - 8_000) <= 150)
+        #expect(fixture.fake.calls(.transcriptions) + fixture.fake.calls(.speech) == 0, "the offline engine needs no network")
+        try await up.stop()
+        #expect(try await AurisStore.violations(in: fixture.database) == [])
+    }
+
     @Test func sigtermDrainsAndLeavesNoJobRunning() async throws {
         let fixture = try await Fixture.make()
         defer { Task { await fixture.tearDown() } }
@@ -161,14 +214,9 @@ import Glibc
         let up = try await AurisUp.start(
             dataDirectory: fixture.directory.path, workers: 1, environment: fixture.environment(["AURIS_SHUTDOWN_GRACE_SECONDS": "1"]))
         let client = APIClient(baseURL: up.baseURL, apiKey: fixture.apiKey)
-        let (_, accepted) = try await client.dub(file: try fixture.clip(seconds: 30), fields: ["target_language": "pt"])
+        let (_, accepted) = try await client.dub(file: try await fixture.clip(seconds: 30), fields: ["target_language": "pt"])
         let id = try #require(accepted["id"] as? String)
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            let (_, job) = try await client.getJSON("/api/dub/\(id)")
-            if job["stage"] as? String == "synthesize" { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        try await client.waitForStage(id, "synthesize")
         let started = Date()
         #expect(try await up.stop(timeoutSeconds: 30) == 0)
         #expect(Date().timeIntervalSince(started) < 20, "the drain took longer than its grace")
@@ -179,13 +227,4 @@ import Glibc
         #expect(try await fixture.accounts.balance(of: fixture.account).held == 3)
         #expect(try await AurisStore.violations(in: fixture.database) == [])
     }
-}
-
-func runFFmpeg(_ arguments: [String]) throws -> Int32 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-    process.arguments = ["-hide_banner", "-loglevel", "error", "-y"] + arguments
-    try process.run()
-    process.waitUntilExit()
-    return process.terminationStatus
 }

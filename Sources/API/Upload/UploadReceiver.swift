@@ -14,11 +14,13 @@ enum UploadReceiver {
     static let fieldNames: Set<String> = ["target_language", "source_language", "voice", "background"]
 
     static func receive(_ request: Request, into folder: String, limits: UploadLimits) async throws -> ReceivedUpload {
-        if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > limits.maxBodyBytes {
-            throw APIError.payloadTooLarge(limitBytes: limits.maxAudioBytes)
-        }
         let contentType = request.headers[.contentType] ?? ""
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        // A raw body is the audio itself; a multipart body also carries subtitles and framing.
+        let maxBytes = mediaType == "multipart/form-data" ? limits.maxBodyBytes : limits.maxAudioBytes
+        if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > maxBytes {
+            throw APIError.payloadTooLarge(limitBytes: limits.maxAudioBytes)
+        }
         if mediaType == "multipart/form-data" {
             guard let boundary = boundary(in: contentType) else {
                 throw APIError.invalidRequest("multipart/form-data needs a boundary parameter")

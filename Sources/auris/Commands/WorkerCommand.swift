@@ -32,7 +32,7 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         if let milliseconds = try Environment.integer("AURIS_POLL_MS") { configuration.pollIntervalMilliseconds = max(10, milliseconds) }
         let database = try await service.data.openDatabase()
-        let engine = try service.engine(logger: logger)
+        let engine = try service.engine()
         logger[metadataKey: "engine"] = "\(engine.name)"
         let worker = DubbingWorker(
             configuration: configuration, database: database, queueConfiguration: try ServiceOptions.queueConfiguration(),
