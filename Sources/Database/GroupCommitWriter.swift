@@ -41,33 +41,25 @@ final class GroupCommitWriter: Sendable {
 
     /// Runs batches until nothing is pending; only ever on `queue`.
     private func drain() {
-        while state.withLock({ state in
-            if state.pending.isEmpty { state.draining = false }
-            return state.draining
-        }) {
-            commitNextBatch()
+        while true {
+            let batch: [any PendingWrite] = state.withLock { state in
+                let batch = Array(state.pending.prefix(Self.maxBatchCount))
+                state.pending.removeFirst(batch.count)
+                if batch.isEmpty { state.draining = false }
+                return batch
+            }
+            if batch.isEmpty { return }
+            commit(batch)
         }
     }
 
-    /// Takes the write lock first and the batch after: the writes that queue up while
-    /// another connection (another process) holds the lock join this commit instead of
-    /// waiting for the next one, which is what keeps batches large under contention.
-    private func commitNextBatch() {
+    private func commit(_ batch: [any PendingWrite]) {
         let db = connection
         precondition(!db.isInTransaction, "transactions do not nest")
-        var beginError: (any Error)?
         do {
             try db.execute("BEGIN IMMEDIATE")
         } catch {
-            beginError = error
-        }
-        let batch: [any PendingWrite] = state.withLock { state in
-            let batch = Array(state.pending.prefix(Self.maxBatchCount))
-            state.pending.removeFirst(batch.count)
-            return batch
-        }
-        if let beginError {
-            for write in batch { write.finish(failure: beginError) }
+            for write in batch { write.finish(failure: error) }
             return
         }
         var failures: [(any Error)?] = Array(repeating: nil, count: batch.count)

@@ -164,18 +164,13 @@ struct BusyState {
 ///
 /// SQLite's own busy timeout sleeps up to 100 ms at a time, which wastes most of the
 /// time under contention from several worker processes; short random sleeps keep the
-/// lock handed over within a fraction of a millisecond while still bounded by the
-/// timeout. The short sleeps last for the first 10 ms of a wait — a few other writers'
-/// durable commits (each an fsync) — rather than a count of attempts, so a writer
-/// queued behind several others still notices the lock's release promptly; past that
-/// the lock is held long (a checkpoint, a long transaction) and polling slows down.
+/// lock handed over within a millisecond or so while still bounded by the timeout.
 private func busyHandler(_ context: UnsafeMutableRawPointer?, _ attempt: Int32) -> Int32 {
     guard let state = context?.assumingMemoryBound(to: BusyState.self) else { return 0 }
     let now = DispatchTime.now().uptimeNanoseconds
     if attempt == 0 { state.pointee.startedAt = now }
-    let waited = now - state.pointee.startedAt
-    if waited >= state.pointee.timeoutNanoseconds { return 0 }
-    let sleepMicroseconds = waited < 10_000_000 ? UInt32.random(in: 50...150) : UInt32.random(in: 250...1_000)
+    if now - state.pointee.startedAt >= state.pointee.timeoutNanoseconds { return 0 }
+    let sleepMicroseconds = attempt < 20 ? UInt32.random(in: 50...250) : UInt32.random(in: 500...2_000)
     usleep(sleepMicroseconds)
     return 1
 }

@@ -246,7 +246,7 @@ class Load:
                 account.refused += 1
             elif status not in (0, 429, 503):
                 self.violations.add(f"{account.name}: upload answered {status}: {answer}")
-            self.stop.wait(rng.uniform(0.4, 1.2))
+            self.stop.wait(rng.uniform(0.8, 2.0))
 
     def upload(self, auth, clip, key, rng):
         """Posts the clip; a request cut off by a kill is retried when it has an
