@@ -87,7 +87,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            resources: [.copy("Resources/openapi.yaml")],
+            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/web")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -131,7 +131,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "fake-openai",
-            dependencies: ["AurisTestSupport"],
+            dependencies: [
+                "AurisTestSupport",
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
             path: "Tests/fake-openai",
             swiftSettings: swiftSettings
         ),

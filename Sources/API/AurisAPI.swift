@@ -36,6 +36,11 @@ public enum AurisAPI {
         router.get("readyz", use: health.readyz)
         router.get("metrics", use: health.metrics)
         router.get("api/openapi.yaml", use: OpenAPIDocument.serve)
+        router.get("api/languages", use: LanguagesRoute.handle)
+
+        let web = WebAppRoutes()
+        router.get("/", use: web.page)
+        router.get("assets/:name", use: web.asset)
 
         let credits = CreditsRoutes(accounts: accounts)
         router.get("api/plans", use: credits.plans)
@@ -52,6 +57,7 @@ public enum AurisAPI {
         authenticated.get("dub", use: dubs.list)
         authenticated.get("dub/:id", use: dubs.status)
         authenticated.get("dub/:id/result", use: dubs.result)
+        authenticated.get("dub/:id/events", use: JobEventsRoute(queue: queue, publicURL: configuration.publicURL).handle)
         authenticated.delete("dub/:id", use: dubs.cancel)
         authenticated.get("credits", use: credits.credits)
         authenticated.post("checkout", use: checkout.checkout)

@@ -32,7 +32,9 @@ struct ServeMemoryTests {
         #expect(afterRaw - start < largeBytes / 4, "peak grew by \(afterRaw - start) bytes for a \(largeBytes)-byte raw body")
         #expect(try await Self.upload(medium, raw: false, port: port, apiKey: account.apiKey) == 202)
         let afterMultipart = try #require(server.peakResidentBytes())
-        #expect(afterMultipart - afterRaw < mediumBytes / 4,
+        // The first large multipart body also warms the parser's buffers (about half a
+        // megabyte in a debug build); holding the body would cost all of its bytes.
+        #expect(afterMultipart - afterRaw < mediumBytes / 2,
                 "peak grew by \(afterMultipart - afterRaw) bytes for a \(mediumBytes)-byte multipart body")
     }
 

@@ -17,6 +17,7 @@ import io
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -97,9 +98,10 @@ class Fake:
     def __init__(self, binary):
         self.process = subprocess.Popen([binary], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.process.stdout.readline()
-        if not line.startswith("listening on "):
+        listening = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
+        if not listening:
             raise SystemExit("chaos: fake-openai did not start: " + line)
-        self.base = f"http://127.0.0.1:{int(line.split()[-1])}"
+        self.base = f"http://127.0.0.1:{int(listening.group(1))}"
 
     def control(self, path, body):
         status, _, _ = request("POST", self.base + path, body)
