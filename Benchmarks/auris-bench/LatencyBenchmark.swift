@@ -100,7 +100,7 @@ struct StartRecordingEngine: DubbingEngine {
     func unsupportedReason(targetLanguage: String, hasSubtitles: Bool, voice: String?) -> String? { nil }
 
     func dub(
-        _ request: DubbingRequest, workFolder: String, outputPath: String,
+        _ request: DubbingRequest, workFolder: String, outputPath: String, logger: Logger,
         progress: @escaping @Sendable (DubbingStage, Double) async -> Void
     ) async throws(DubbingError) {
         starts.record(request.sourceAudioPath, at: DispatchTime.now().uptimeNanoseconds)
