@@ -107,10 +107,11 @@ let package = Package(
         .executableTarget(
             name: "auris-bench",
             dependencies: [
-                "Database", "Billing", "Queue", "Media",
+                "Database", "Billing", "Queue", "Media", "Dubbing", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Benchmarks/auris-bench",
             swiftSettings: swiftSettings

@@ -50,7 +50,8 @@ public enum AurisAPI {
         let authenticated = router.group("api").add(middleware: AuthMiddleware(accounts: accounts))
         let upload = DubUploadRoute(
             configuration: configuration, queue: queue, accounts: accounts, engine: engine,
-            probes: ProbeGate(maxConcurrent: configuration.maxConcurrentProbes))
+            probes: ProbeGate(maxConcurrent: configuration.maxConcurrentProbes),
+            wakeups: JobWakeups(dataDirectory: configuration.dataDirectory))
         let dubs = DubRoutes(configuration: configuration, queue: queue)
         authenticated.post("dub", use: upload.handle)
         authenticated.get("dub", use: dubs.list)
