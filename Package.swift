@@ -70,9 +70,9 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
-                "Queue", "Billing", "Dubbing", "Media",
+                "Queue", "Billing", "Dubbing", "Media", "Database",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -100,6 +100,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -153,6 +154,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PaymentsTests",
+            dependencies: [
+                "Billing", "Database", "API", "Queue", "Dubbing", "AurisTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "APITests",
             dependencies: [
                 "API", "Queue", "Billing", "Database", "Dubbing", "Media", "AurisTestSupport",
@@ -162,8 +175,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SystemTests",
+            dependencies: ["AurisTestSupport", "Queue", "Billing", "Database", "Media"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CommandTests",
-            dependencies: ["AurisTestSupport"],
+            dependencies: ["AurisTestSupport", "Queue", "Billing", "Database"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -20,7 +20,8 @@ public enum AurisAPI {
         database: DatabaseQueue,
         engine: any DubbingEngine,
         registry: PrometheusCollectorRegistry = PrometheusMetricsFactory.defaultRegistry,
-        clock: any WallClock = SystemWallClock()
+        clock: any WallClock = SystemWallClock(),
+        payments: Payments? = nil
     ) -> Router<AurisRequestContext> {
         let accounts = Accounts(database: database, clock: clock)
         let queue = JobQueue(database: database, clock: clock, configuration: configuration.queue)
@@ -38,7 +39,7 @@ public enum AurisAPI {
 
         let credits = CreditsRoutes(accounts: accounts)
         router.get("api/plans", use: credits.plans)
-        let checkout = CheckoutRoutes()
+        let checkout = CheckoutRoutes(payments: payments)
         router.post("api/stripe/webhook", use: checkout.webhook)
 
         let authenticated = router.group("api").add(middleware: AuthMiddleware(accounts: accounts))
@@ -61,10 +62,11 @@ public enum AurisAPI {
         configuration: APIConfiguration,
         database: DatabaseQueue,
         engine: any DubbingEngine,
-        logger: Logger
+        logger: Logger,
+        payments: Payments? = nil
     ) throws -> some ApplicationProtocol {
         try JobFiles(dataDirectory: configuration.dataDirectory).createDirectories()
-        let router = router(configuration: configuration, database: database, engine: engine)
+        let router = router(configuration: configuration, database: database, engine: engine, payments: payments)
         return Application(
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [EarlyResponseCloseHandler()])),

@@ -46,9 +46,11 @@ struct ClipFitter: Sendable {
                 "-f", "s16le", "-c:a", "pcm_s16le", "pipe:1",
             ], timeoutSeconds: self.ffmpegTimeoutSeconds).run()
         } catch {
-            // A damaged clip would fail every attempt: drop it so the next attempt asks for it again.
-            if error.code == .failed { try? FileManager.default.removeItem(atPath: file) }
-            throw .ffmpeg(error, during: "assemble (decoding \(file))")
+            guard error.code == .failed else { throw .ffmpeg(error, during: "assemble (decoding \(file))") }
+            // A damaged clip (a bad answer, or a file cut short by a power loss) would fail
+            // every attempt: drop it, and let the next attempt ask for it again.
+            try? FileManager.default.removeItem(atPath: file)
+            throw .providerBadResponse("assemble: the clip \(file) cannot be decoded and was removed: \(error.standardErrorTail.suffix(300))")
         }
     }
 

@@ -1,13 +1,15 @@
+public import Logging
+
 /// Something that turns a `DubbingRequest` into a dubbed MP3: the OpenAI engine, or the
 /// offline one (espeak-ng, subtitles required). Get one from `EngineConfiguration.makeEngine`.
 ///
 /// ```swift
 /// let engine = try EngineConfiguration(environment: ProcessInfo.processInfo.environment)
-///     .makeEngine(logger: logger)
+///     .makeEngine()
 /// if let reason = engine.unsupportedReason(targetLanguage: "fr", hasSubtitles: false, voice: nil) {
 ///     // refuse the upload: 422 engine_unsupported, reason
 /// }
-/// try await engine.dub(request, workFolder: jobFolder, outputPath: resultPath) { stage, progress in
+/// try await engine.dub(request, workFolder: jobFolder, outputPath: resultPath, logger: jobLogger) { stage, progress in
 ///     await reportProgress(stage, progress)
 /// }
 /// ```
@@ -31,11 +33,13 @@ public protocol DubbingEngine: Sendable {
     /// folder resumes after the last finished step and never pays the provider twice
     /// for a step that succeeded. The output appears at `outputPath` complete or not at all.
     /// Cancelling the calling task stops the run at the next stage boundary or segment,
-    /// and stops running ffmpeg children.
+    /// and stops running ffmpeg children. The caller keeps `workFolder` while another
+    /// attempt may follow, and deletes it once the job is settled.
     /// - Parameters:
     ///   - request: the same request for every attempt of a job.
     ///   - workFolder: a folder owned by this job (created when missing).
     ///   - outputPath: where the MP3 goes; its folder must exist.
+    ///   - logger: the job's logger; every provider call logs through it with its `x-request-id`.
     ///   - progress: the running stage and the whole job's progress, 0…1, never decreasing.
     /// - Throws: `DubbingError`; `isTransient` says whether another attempt may succeed,
     ///   code `canceled` when the task was cancelled.
@@ -43,6 +47,7 @@ public protocol DubbingEngine: Sendable {
         _ request: DubbingRequest,
         workFolder: String,
         outputPath: String,
+        logger: Logger,
         progress: @escaping @Sendable (DubbingStage, Double) async -> Void
     ) async throws(DubbingError)
 }

@@ -50,15 +50,19 @@ public struct DubbingError: Error, Sendable, CustomStringConvertible {
 
     // The errors an engine throws. Public so that a fake engine (in the worker's tests) can throw them too.
 
+    /// 429 `rate_limit_exceeded`: transient, after `retryAfterSeconds` when given.
     public static func providerRateLimited(_ message: String, retryAfterSeconds: Double?) -> DubbingError {
         DubbingError(.providerRateLimited, message, transient: true, retryAfterSeconds: retryAfterSeconds)
     }
+    /// 409 or 5xx: the provider is struggling; transient.
     public static func providerUnavailable(_ message: String, retryAfterSeconds: Double?) -> DubbingError {
         DubbingError(.providerUnavailable, message, transient: true, retryAfterSeconds: retryAfterSeconds)
     }
+    /// No answer in time (or 408); transient.
     public static func providerTimeout(_ message: String, retryAfterSeconds: Double? = nil) -> DubbingError {
         DubbingError(.providerTimeout, message, transient: true, retryAfterSeconds: retryAfterSeconds)
     }
+    /// No connection (refused, reset, DNS); transient.
     public static func providerConnection(_ message: String) -> DubbingError {
         DubbingError(.providerConnection, message, transient: true)
     }
@@ -67,12 +71,15 @@ public struct DubbingError: Error, Sendable, CustomStringConvertible {
     public static func providerBadResponse(_ message: String) -> DubbingError {
         DubbingError(.providerBadResponse, message, transient: true)
     }
+    /// The provider account is out of credit: no retry helps until an operator pays.
     public static func insufficientQuota(_ message: String) -> DubbingError {
         DubbingError(.insufficientQuota, message, transient: false)
     }
+    /// 401/403: the API key is wrong or lacks access; permanent.
     public static func providerUnauthorized(_ message: String) -> DubbingError {
         DubbingError(.providerUnauthorized, message, transient: false)
     }
+    /// Any other 4xx, or a refusal by the model; permanent.
     public static func providerRejected(_ message: String) -> DubbingError {
         DubbingError(.providerRejected, message, transient: false)
     }
@@ -80,22 +87,29 @@ public struct DubbingError: Error, Sendable, CustomStringConvertible {
     static func providerRetryRequested(_ message: String, retryAfterSeconds: Double?) -> DubbingError {
         DubbingError(.providerUnavailable, message, transient: true, retryAfterSeconds: retryAfterSeconds)
     }
+    /// The upload's audio cannot be decoded, or is empty; permanent.
     public static func invalidAudio(_ message: String) -> DubbingError {
         DubbingError(.invalidAudio, message, transient: false)
     }
+    /// The subtitles cannot be read (the message names the line); permanent.
     public static func invalidSubtitles(_ message: String) -> DubbingError {
         DubbingError(.invalidSubtitles, message, transient: false)
     }
+    /// Speech-to-text found nothing to dub; permanent.
     public static func noSpeech(_ message: String) -> DubbingError {
         DubbingError(.noSpeech, message, transient: false)
     }
+    /// The engine cannot do this request (language, voice, missing subtitles); permanent.
     public static func unsupported(_ message: String) -> DubbingError {
         DubbingError(.unsupported, message, transient: false)
     }
+    /// The task was cancelled (the job was cancelled, or its lease lost).
     public static let canceled = DubbingError(.canceled, "the job was canceled", transient: false)
+    /// ffmpeg or espeak-ng failed on this input; it would fail again, so permanent.
     public static func ffmpegFailed(_ message: String) -> DubbingError {
         DubbingError(.ffmpegFailed, message, transient: false)
     }
+    /// ffmpeg or espeak-ng ran out of time; may pass on a less busy machine, so transient.
     public static func ffmpegTimeout(_ message: String) -> DubbingError {
         DubbingError(.ffmpegTimeout, message, transient: true)
     }
@@ -103,6 +117,7 @@ public struct DubbingError: Error, Sendable, CustomStringConvertible {
     public static func storageFailed(_ message: String) -> DubbingError {
         DubbingError(.storageFailed, message, transient: true)
     }
+    /// The engine settings (or the work folder) are wrong; permanent.
     public static func invalidConfiguration(_ message: String) -> DubbingError {
         DubbingError(.invalidConfiguration, message, transient: false)
     }

@@ -7,16 +7,19 @@ struct DubbingPipeline: Sendable {
     let configuration: EngineConfiguration
     /// `nil` for the offline engine, which can only dub from subtitles.
     let client: OpenAIClient?
-    let makeSynthesizer: @Sendable (WorkFolder) -> any SpeechSynthesizer
-    let logger: Logger
+    /// The speaker for one job, given its folder and its client (`nil` offline).
+    let makeSynthesizer: @Sendable (WorkFolder, OpenAIClient?) -> any SpeechSynthesizer
 
     func run(
         _ request: DubbingRequest,
         workFolder: String,
         outputPath: String,
+        logger: Logger,
         progress report: @escaping @Sendable (DubbingStage, Double) async -> Void
     ) async throws(DubbingError) {
         let progress = ProgressReporter(report: report)
+        let client = self.client?.with(logger: logger)
+        let startedAt = ContinuousClock.now
         let folder = WorkFolder(path: workFolder)
         guard request.durationMilliseconds > 0 else { throw .invalidAudio("the audio is empty") }
         try DubbingError.checkCancellation()
@@ -29,7 +32,7 @@ struct DubbingPipeline: Sendable {
             script = try self.subtitleScript(subtitlesPath, request: request)
             await progress(.translate, 1)
         } else {
-            guard let client = self.client else {
+            guard let client else {
                 throw .unsupported("the offline engine needs subtitles")
             }
             await progress(.prepare, 0)
@@ -49,16 +52,19 @@ struct DubbingPipeline: Sendable {
                 batchCharacters: self.configuration.translationBatchCharacters
             ).run(transcript: transcript, request: request, progress: progress)
         }
-        self.logger.debug("dubbing script ready", metadata: ["segments": "\(script.count)"])
+        logger.debug("dubbing script ready", metadata: ["segments": "\(script.count)"])
 
         try DubbingError.checkCancellation()
-        let clips = try await SynthesizeStage(folder: folder, synthesizer: self.makeSynthesizer(folder))
+        let clips = try await SynthesizeStage(folder: folder, synthesizer: self.makeSynthesizer(folder, client))
             .run(script: script, request: request, progress: progress)
         try DubbingError.checkCancellation()
         try await AssembleStage(
             folder: folder, maxTempo: self.configuration.maxTempo,
             ffmpegTimeoutSeconds: self.configuration.ffmpegTimeoutSeconds
         ).run(script: script, clips: clips, request: request, outputPath: outputPath, progress: progress)
+        logger.info("dubbed", metadata: [
+            "segments": "\(script.count)", "elapsed": "\(startedAt.duration(to: .now))",
+        ])
     }
 
     /// Records which request the folder belongs to, and refuses a folder that holds

@@ -1,11 +1,9 @@
-public import Logging
-
 /// Which engine dubs, with which provider settings and limits; read from the
 /// environment by the `auris` command, built directly by tests.
 ///
 /// ```swift
 /// let configuration = try EngineConfiguration(environment: ProcessInfo.processInfo.environment)
-/// let engine = try configuration.makeEngine(logger: logger)
+/// let engine = try configuration.makeEngine()
 /// ```
 public struct EngineConfiguration: Sendable {
     /// The two engines: OpenAI's API, or espeak-ng on this machine (subtitles required).
@@ -140,13 +138,12 @@ public struct EngineConfiguration: Sendable {
         }
     }
 
-    /// The engine these settings describe.
-    /// - Parameter logger: receives one line per provider call (with `x-request-id`) and per failure.
-    public func makeEngine(logger: Logger) throws(DubbingError) -> any DubbingEngine {
+    /// The engine these settings describe; one serves all jobs of a process.
+    public func makeEngine() throws(DubbingError) -> any DubbingEngine {
         try self.validate()
         switch self.engine {
-        case .openai: return OpenAIEngine(configuration: self, logger: logger)
-        case .offline: return OfflineEngine(configuration: self, logger: logger)
+        case .openai: return OpenAIEngine(configuration: self)
+        case .offline: return OfflineEngine(configuration: self)
         }
     }
 }

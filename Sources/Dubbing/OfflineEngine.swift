@@ -7,14 +7,13 @@ struct OfflineEngine: DubbingEngine {
 
     var name: String { "offline" }
 
-    init(configuration: EngineConfiguration, logger: Logger) {
+    init(configuration: EngineConfiguration) {
         self.pipeline = DubbingPipeline(
             configuration: configuration,
             client: nil,
-            makeSynthesizer: { folder in
+            makeSynthesizer: { folder, _ in
                 EspeakSpeechSynthesizer(folder: folder, timeoutSeconds: configuration.ffmpegTimeoutSeconds)
-            },
-            logger: logger
+            }
         )
     }
 
@@ -32,6 +31,7 @@ struct OfflineEngine: DubbingEngine {
         _ request: DubbingRequest,
         workFolder: String,
         outputPath: String,
+        logger: Logger,
         progress: @escaping @Sendable (DubbingStage, Double) async -> Void
     ) async throws(DubbingError) {
         if let reason = self.unsupportedReason(
@@ -39,6 +39,6 @@ struct OfflineEngine: DubbingEngine {
         ) {
             throw .unsupported(reason)
         }
-        try await self.pipeline.run(request, workFolder: workFolder, outputPath: outputPath, progress: progress)
+        try await self.pipeline.run(request, workFolder: workFolder, outputPath: outputPath, logger: logger, progress: progress)
     }
 }

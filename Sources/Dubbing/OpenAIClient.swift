@@ -12,7 +12,8 @@ struct OpenAIClient: Sendable {
     let baseURL: String
     let apiKey: String
     let session: URLSession
-    let logger: Logger
+    /// Replaced per job (`with(logger:)`), so each line carries the job's metadata.
+    var logger: Logger
     /// Limit for chat and speech calls.
     let requestTimeoutSeconds: Double
     /// Limit for a transcription, which uploads up to 25 MB and waits for the whole answer.
@@ -35,6 +36,13 @@ struct OpenAIClient: Sendable {
         self.logger = logger
         self.requestTimeoutSeconds = requestTimeoutSeconds
         self.transcriptionTimeoutSeconds = transcriptionTimeoutSeconds
+    }
+
+    /// The same client, logging to `logger`.
+    func with(logger: Logger) -> OpenAIClient {
+        var client = self
+        client.logger = logger
+        return client
     }
 
     /// POSTs `body` to `{baseURL}/{path}` and returns the body of a 2xx answer.
@@ -68,7 +76,9 @@ struct OpenAIClient: Sendable {
             }
         } catch {
             let classified = OpenAIErrorClassifier.classify(transportError: error, operation: operation)
-            self.logger.warning("OpenAI call failed without an answer", metadata: [
+            // A cancelled job is not a provider problem: no warning for it.
+            self.logger.log(level: classified.code == DubbingError.canceled.code ? .debug : .warning,
+                            "OpenAI call failed without an answer", metadata: [
                 "operation": "\(operation)", "error": "\(classified)",
             ])
             throw classified

@@ -12,11 +12,11 @@ struct OpenAIEngine: DubbingEngine {
 
     var name: String { "openai" }
 
-    init(configuration: EngineConfiguration, logger: Logger) {
+    init(configuration: EngineConfiguration) {
         let client = OpenAIClient(
             baseURL: configuration.openAIBaseURL,
             apiKey: configuration.openAIAPIKey ?? "",
-            logger: logger,
+            logger: Logger(label: "auris.dubbing"),
             requestTimeoutSeconds: configuration.requestTimeoutSeconds,
             transcriptionTimeoutSeconds: configuration.transcriptionTimeoutSeconds
         )
@@ -24,13 +24,12 @@ struct OpenAIEngine: DubbingEngine {
         self.pipeline = DubbingPipeline(
             configuration: configuration,
             client: client,
-            makeSynthesizer: { folder in
+            makeSynthesizer: { folder, jobClient in
                 OpenAISpeechSynthesizer(
-                    client: client, folder: folder, model: configuration.speechModel,
+                    client: jobClient ?? client, folder: folder, model: configuration.speechModel,
                     defaultVoice: configuration.speechVoice, concurrency: configuration.speechConcurrency
                 )
-            },
-            logger: logger
+            }
         )
     }
 
@@ -48,6 +47,7 @@ struct OpenAIEngine: DubbingEngine {
         _ request: DubbingRequest,
         workFolder: String,
         outputPath: String,
+        logger: Logger,
         progress: @escaping @Sendable (DubbingStage, Double) async -> Void
     ) async throws(DubbingError) {
         if let reason = self.unsupportedReason(
@@ -55,6 +55,6 @@ struct OpenAIEngine: DubbingEngine {
         ) {
             throw .unsupported(reason)
         }
-        try await self.pipeline.run(request, workFolder: workFolder, outputPath: outputPath, progress: progress)
+        try await self.pipeline.run(request, workFolder: workFolder, outputPath: outputPath, logger: logger, progress: progress)
     }
 }

@@ -79,7 +79,8 @@ struct SubtitleParser: Sendable {
 
     /// `00:00:01,000 --> 00:00:02,500` (SRT) or `00:01.000 --> 00:02.500 align:start` (WebVTT).
     private func parseTiming(_ line: Substring, line lineNumber: Int) throws(DubbingError) -> (Int64, Int64) {
-        let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+        // Spaces around the arrow are required by WebVTT but missing in some SRT files; tabs happen too.
+        let parts = line.replacing("-->", with: " --> ").split(whereSeparator: \.isWhitespace)
         guard parts.count >= 3, parts[1] == "-->",
               let start = Self.parseTimestamp(parts[0]),
               let end = Self.parseTimestamp(parts[2])

@@ -33,7 +33,11 @@ extension JobQueue {
                     leaseExpiresAtMilliseconds: leaseExpiry)
             }
             guard let claimed else {
-                preconditionFailure("lane \(account) promised a due job that is not there")
+                // The lane promised a due job that is not there: a lane out of step with
+                // its jobs. Recount it rather than let every claim stumble on it.
+                assertionFailure("lane \(account) promised a due job that is not there")
+                try lanes.rebuild(account: account)
+                return nil
             }
             try lanes.adjust(account: account, queuedDelta: -1, runningDelta: 1, servedAtMilliseconds: now)
             return claimed

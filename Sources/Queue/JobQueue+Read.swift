@@ -68,3 +68,15 @@ public struct JobCursor: Sendable, Equatable {
         self.id = id
     }
 }
+
+extension JobQueue {
+    /// Whether a queued or running job's payload mentions `text` (a file path), so a
+    /// sweeper never removes a file a job still needs.
+    public func hasUnfinishedJob(payloadMentioning text: String) async throws -> Bool {
+        try await database.read { db in
+            try db.queryFirst(
+                "SELECT 1 FROM jobs WHERE state IN ('queued', 'running') AND instr(payload, ?) > 0 LIMIT 1", text
+            ) { _ in true } ?? false
+        }
+    }
+}

@@ -43,4 +43,17 @@ struct Lanes {
             nowMilliseconds, maxRunning
         ) { row in row[0] as Int64 }
     }
+
+    /// Recounts an account's lane from its jobs: the repair for a lane found wrong.
+    func rebuild(account: Int64) throws {
+        try db.execute(
+            """
+            UPDATE queue_lanes SET
+                queued = (SELECT count(*) FROM jobs WHERE account_id = ?1 AND state = 'queued'),
+                running = (SELECT count(*) FROM jobs WHERE account_id = ?1 AND state = 'running'),
+                next_run_at_ms = (SELECT min(run_at_ms) FROM jobs WHERE account_id = ?1 AND state = 'queued')
+            WHERE account_id = ?1
+            """,
+            account)
+    }
 }

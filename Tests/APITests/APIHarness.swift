@@ -40,7 +40,7 @@ struct APIHarness {
 
     /// The offline engine, which needs subtitles, as a server without an OpenAI key has.
     static func offlineEngine() throws -> any DubbingEngine {
-        try EngineConfiguration(environment: [:]).makeEngine(logger: quietLogger)
+        try EngineConfiguration(environment: [:]).makeEngine()
     }
 
     /// The application on the API's router, for `.router` tests.

@@ -1,4 +1,5 @@
 import Dubbing
+import Logging
 
 /// An engine that accepts any request at upload, as the OpenAI engine does without
 /// subtitles, and refuses to run: the API tests never reach a worker, and nothing
@@ -9,7 +10,7 @@ struct UploadOnlyEngine: DubbingEngine {
     func unsupportedReason(targetLanguage: String, hasSubtitles: Bool, voice: String?) -> String? { nil }
 
     func dub(
-        _ request: DubbingRequest, workFolder: String, outputPath: String,
+        _ request: DubbingRequest, workFolder: String, outputPath: String, logger: Logger,
         progress: @escaping @Sendable (DubbingStage, Double) async -> Void
     ) async throws(DubbingError) {
         throw .unsupported("the API tests' engine accepts uploads only; it never dubs")

@@ -4,7 +4,7 @@ import Testing
 @testable import Dubbing
 
 @Suite struct ClipFitterTests {
-    private func fitter(_ folder: TemporaryFolder) -> ClipFitter {
+    func fitter(_ folder: TemporaryFolder) -> ClipFitter {
         ClipFitter(scratchFolder: folder.path, maxTempo: 2.0, ffmpegTimeoutSeconds: 30)
     }
 
@@ -45,5 +45,18 @@ import Testing
     @Test func tempoFiltersAreChainedWithinTheirRange() {
         #expect(ClipFitter.atempoChain(1.5) == "atempo=1.500000")
         #expect(ClipFitter.atempoChain(3.0) == "atempo=2.000000,atempo=1.500000")
+    }
+}
+
+extension ClipFitterTests {
+    @Test func aDamagedClipIsRemovedAndTheErrorIsTransient() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let clip = try folder.write("not audio at all", to: "0003.mp3")
+        let error = await #expect(throws: DubbingError.self) {
+            _ = try await self.fitter(folder).fittedSamples(clipFiles: [clip], roomSamples: ClipFitter.sampleRate)
+        }
+        #expect(error?.isTransient == true)
+        #expect(!FileManager.default.fileExists(atPath: clip))
     }
 }

@@ -2,6 +2,7 @@ import AurisTestSupport
 import Foundation
 import Logging
 import Media
+import Synchronization
 import Testing
 
 @testable import Dubbing
@@ -119,3 +120,31 @@ let testLogger: Logger = {
     logger.logLevel = .error
     return logger
 }()
+
+/// A log handler that keeps what is logged, to check that provider calls are traceable.
+struct CapturingLogHandler: LogHandler {
+    struct Entry: Sendable {
+        var level: Logger.Level
+        var message: String
+        var metadata: [String: String]
+    }
+
+    final class Store: Sendable {
+        let entries = Mutex<[Entry]>([])
+    }
+
+    let store: Store
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { self.metadata[key] }
+        set { self.metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let merged = self.metadata.merging(event.metadata ?? [:]) { $1 }
+        let entry = Entry(level: event.level, message: "\(event.message)", metadata: merged.mapValues { "\($0)" })
+        self.store.entries.withLock { $0.append(entry) }
+    }
+}

@@ -1,5 +1,7 @@
 import AurisTestSupport
 import Foundation
+import Logging
+import Synchronization
 import Testing
 
 @testable import Dubbing
@@ -76,10 +78,10 @@ import Testing
         try await withFakeOpenAI { server in
             server.inject(.dropSegment, on: .chatCompletions)
             let source = try await AudioFixture.tone(seconds: 6, at: folder.file("source.wav"))
-            let engine = try EngineConfiguration.fake(server).makeEngine(logger: testLogger)
+            let engine = try EngineConfiguration.fake(server).makeEngine()
             let request = DubbingRequest(sourceAudioPath: source, targetLanguage: "fr", durationMilliseconds: 6_000)
             let error = await #expect(throws: DubbingError.self) {
-                try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("out.mp3")) { _, _ in }
+                try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
             }
             #expect(error?.code == "provider_bad_response")
             #expect(error?.isTransient == true)
@@ -93,14 +95,33 @@ import Testing
         try await withFakeOpenAI { server in
             server.inject(.insufficientQuota, on: .transcriptions)
             let source = try await AudioFixture.tone(seconds: 3, at: folder.file("source.wav"))
-            let engine = try EngineConfiguration.fake(server).makeEngine(logger: testLogger)
+            let engine = try EngineConfiguration.fake(server).makeEngine()
             let request = DubbingRequest(sourceAudioPath: source, targetLanguage: "fr", durationMilliseconds: 3_000)
             let error = await #expect(throws: DubbingError.self) {
-                try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("out.mp3")) { _, _ in }
+                try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
             }
             #expect(error?.code == "insufficient_quota")
             #expect(server.calls(.chatCompletions) == 0 && server.calls(.speech) == 0)
         }
+    }
+
+    @Test func providerCallsAreLoggedWithTheJobAndTheRequestID() async throws {
+        let store = CapturingLogHandler.Store()
+        var logger = Logger(label: "capture") { _ in CapturingLogHandler(store: store) }
+        logger[metadataKey: "job_id"] = "job-42"
+        try await withFakeOpenAI { server in
+            server.inject(.serverError, on: .speech)
+            let client = OpenAIClient(
+                baseURL: server.baseURL, apiKey: "sk-test", logger: testLogger, requestTimeoutSeconds: 10, transcriptionTimeoutSeconds: 10
+            ).with(logger: logger)
+            _ = try? await client.speech(text: "Hola", model: "tts-1", voice: "alloy")
+            _ = try await client.speech(text: "Hola", model: "tts-1", voice: "alloy")
+        }
+        let entries = store.entries.withLock { $0 }
+        #expect(entries.map(\.level) == [.warning, .debug])
+        #expect(entries.allSatisfy { $0.metadata["x-request-id"]?.hasPrefix("req_fake_") == true })
+        #expect(entries.allSatisfy { $0.metadata["job_id"] == "job-42" })
+        #expect(entries.allSatisfy { !$0.metadata.values.contains { $0.contains("sk-test") } })
     }
 
     @Test func retryAfterHeadersAreReadAndCapped() {

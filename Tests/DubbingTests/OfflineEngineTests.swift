@@ -19,14 +19,14 @@ import Testing
             <i>Ceci est un doublage</i> hors ligne.
 
             """, to: "fr.srt")
-        let engine = try EngineConfiguration(engine: .offline).makeEngine(logger: testLogger)
+        let engine = try EngineConfiguration(engine: .offline).makeEngine()
         #expect(engine.name == "offline")
         let request = DubbingRequest(
             sourceAudioPath: source, subtitlesPath: subtitles, targetLanguage: "fr", durationMilliseconds: sourceMilliseconds
         )
         let output = folder.file("out.mp3")
 
-        try await engine.dub(request, workFolder: folder.file("work"), outputPath: output) { _, _ in }
+        try await engine.dub(request, workFolder: folder.file("work"), outputPath: output, logger: testLogger) { _, _ in }
 
         #expect(abs(try await AudioFixture.durationMilliseconds(output) - sourceMilliseconds) <= 100)
         // espeak-ng spoke both cues, and the markup was not read out.
@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func refusesWhatItCannotDo() throws {
-        let engine = try EngineConfiguration(engine: .offline).makeEngine(logger: testLogger)
+        let engine = try EngineConfiguration(engine: .offline).makeEngine()
         #expect(engine.unsupportedReason(targetLanguage: "fr", hasSubtitles: false, voice: nil) != nil)
         #expect(engine.unsupportedReason(targetLanguage: "gl", hasSubtitles: true, voice: nil) != nil)
         #expect(engine.unsupportedReason(targetLanguage: "fr", hasSubtitles: true, voice: nil) == nil)
@@ -50,33 +50,12 @@ import Testing
         defer { folder.remove() }
         let source = try await AudioFixture.tone(seconds: 2, at: folder.file("source.wav"))
         let subtitles = try folder.write("1\n00:00:01,000 -> 00:00:02,000\nOops\n", to: "bad.srt")
-        let engine = try EngineConfiguration(engine: .offline).makeEngine(logger: testLogger)
+        let engine = try EngineConfiguration(engine: .offline).makeEngine()
         let request = DubbingRequest(sourceAudioPath: source, subtitlesPath: subtitles, targetLanguage: "fr", durationMilliseconds: 2_000)
         let error = await #expect(throws: DubbingError.self) {
-            try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("out.mp3")) { _, _ in }
+            try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
         }
         #expect(error?.code == "invalid_subtitles")
         #expect(error?.isTransient == false)
-    }
-
-    @Test func theEnvironmentChoosesTheEngine() throws {
-        #expect(try EngineConfiguration(environment: [:]).engine == .offline)
-        let openai = try EngineConfiguration(environment: ["OPENAI_API_KEY": "sk-x", "AURIS_TTS_VOICE": "nova"])
-        #expect(openai.engine == .openai && openai.speechVoice == "nova" && openai.openAIBaseURL == "https://api.openai.com/v1")
-        #expect(try EngineConfiguration(environment: ["OPENAI_API_KEY": "sk-x", "AURIS_ENGINE": "offline"]).engine == .offline)
-        #expect(throws: DubbingError.self) { try EngineConfiguration(environment: ["AURIS_ENGINE": "openai"]) }
-        #expect(throws: DubbingError.self) { try EngineConfiguration(environment: ["AURIS_ENGINE": "whisperer"]) }
-        #expect(throws: DubbingError.self) {
-            try EngineConfiguration(environment: ["OPENAI_API_KEY": "sk-x", "AURIS_TTS_VOICE": "darth"])
-        }
-    }
-
-    @Test func theOpenAIEngineRefusesUnknownVoicesAndLanguages() throws {
-        let engine = try EngineConfiguration(engine: .openai, openAIAPIKey: "sk-x").makeEngine(logger: testLogger)
-        #expect(engine.unsupportedReason(targetLanguage: "fr", hasSubtitles: false, voice: "nova") == nil)
-        #expect(engine.unsupportedReason(targetLanguage: "fr", hasSubtitles: false, voice: "darth") != nil)
-        #expect(engine.unsupportedReason(targetLanguage: "xx", hasSubtitles: false, voice: nil) != nil)
-        #expect(SupportedLanguages.codes.count == 57)
-        #expect(SupportedLanguages.name(of: "fr") == "French")
     }
 }

@@ -12,14 +12,14 @@ import Testing
         try await withFakeOpenAI(.init(speechSecondsPerCharacter: 0.1)) { server in
             let source = try await AudioFixture.tone(seconds: 8, at: folder.file("source.wav"))
             let sourceMilliseconds = try await AudioFixture.durationMilliseconds(source)
-            let engine = try EngineConfiguration.fake(server).makeEngine(logger: testLogger)
+            let engine = try EngineConfiguration.fake(server).makeEngine()
             let progress = ProgressLog()
             let request = DubbingRequest(
                 sourceAudioPath: source, targetLanguage: "fr", sourceLanguage: "en", durationMilliseconds: sourceMilliseconds
             )
             let output = folder.file("out.mp3")
 
-            try await engine.dub(request, workFolder: folder.file("work"), outputPath: output) { await progress.record($0, $1) }
+            try await engine.dub(request, workFolder: folder.file("work"), outputPath: output, logger: testLogger) { await progress.record($0, $1) }
 
             let outputMilliseconds = try await AudioFixture.durationMilliseconds(output)
             #expect(abs(outputMilliseconds - sourceMilliseconds) <= 100)
@@ -45,15 +45,43 @@ import Testing
         try await withFakeOpenAI { server in
             let source = try await AudioFixture.tone(seconds: 6, at: folder.file("source.mp3"))
             let sourceMilliseconds = try await AudioFixture.durationMilliseconds(source)
-            let engine = try EngineConfiguration.fake(server).makeEngine(logger: testLogger)
+            let engine = try EngineConfiguration.fake(server).makeEngine()
             let request = DubbingRequest(
                 sourceAudioPath: source, targetLanguage: "de", keepBackground: true, durationMilliseconds: sourceMilliseconds
             )
             let output = folder.file("out.mp3")
-            try await engine.dub(request, workFolder: folder.file("work"), outputPath: output) { _, _ in }
+            try await engine.dub(request, workFolder: folder.file("work"), outputPath: output, logger: testLogger) { _, _ in }
             #expect(abs(try await AudioFixture.durationMilliseconds(output) - sourceMilliseconds) <= 100)
             // In the last 0.4 s no segment speaks (the fake's segments cover 90 % of their slot): the original is heard.
             #expect(try await AudioFixture.maxVolumeDecibels(output, startSeconds: 5.65, seconds: 0.3) > -30)
+        }
+    }
+
+    @Test func subtitlesSkipTranscriptionAndTranslation() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try await withFakeOpenAI { server in
+            let source = try await AudioFixture.tone(seconds: 5, at: folder.file("source.wav"))
+            let subtitles = try folder.write("""
+                WEBVTT
+
+                00:00.500 --> 00:02.000
+                Guten Tag.
+
+                00:02.500 --> 00:04.000
+                Auf Wiedersehen.
+                """, to: "de.vtt")
+            let engine = try EngineConfiguration.fake(server).makeEngine()
+            let request = DubbingRequest(
+                sourceAudioPath: source, subtitlesPath: subtitles, targetLanguage: "de", durationMilliseconds: 5_000
+            )
+            let output = folder.file("out.mp3")
+            try await engine.dub(request, workFolder: folder.file("work"), outputPath: output, logger: testLogger) { _, _ in }
+
+            #expect(server.calls(.transcriptions) == 0)
+            #expect(server.calls(.chatCompletions) == 0)
+            #expect(server.stats().answeredByInput["speech"] == ["Guten Tag.": 1, "Auf Wiedersehen.": 1])
+            #expect(abs(try await AudioFixture.durationMilliseconds(output) - 5_000) <= 100)
         }
     }
 
@@ -65,9 +93,9 @@ import Testing
             var configuration = EngineConfiguration.fake(server)
             // 40 kB at 64 kbit/s: pieces of at most 4.5 s, so two of about 4.5 s and 3.5 s.
             configuration.maxPieceBytes = 40_000
-            let engine = try configuration.makeEngine(logger: testLogger)
+            let engine = try configuration.makeEngine()
             let request = DubbingRequest(sourceAudioPath: source, targetLanguage: "es", durationMilliseconds: 8_000)
-            try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("out.mp3")) { _, _ in }
+            try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
 
             let work = WorkFolder(path: folder.file("work"))
             let pieces = try #require(work.readJSON([PreparedPiece].self, from: work.piecesManifest))
@@ -82,49 +110,18 @@ import Testing
         }
     }
 
-    @Test func resumesWithoutPayingTwiceForFinishedSteps() async throws {
-        let folder = try TemporaryFolder()
-        defer { folder.remove() }
-        try await withFakeOpenAI(.init(transcriptionSegmentSeconds: 1.5)) { server in
-            let source = try await AudioFixture.tone(seconds: 9, at: folder.file("source.wav"))
-            let engine = try EngineConfiguration.fake(server).makeEngine(logger: testLogger)
-            let request = DubbingRequest(sourceAudioPath: source, targetLanguage: "it", durationMilliseconds: 9_000)
-            let work = folder.file("work")
-            let output = folder.file("out.mp3")
-            server.inject(.badRequest, on: .speech, count: 1, afterCalls: 2)
-
-            let failure = await #expect(throws: DubbingError.self) {
-                try await engine.dub(request, workFolder: work, outputPath: output) { _, _ in }
-            }
-            #expect(failure?.code == "provider_rejected")
-            #expect(failure?.isTransient == false)
-            #expect(!FileManager.default.fileExists(atPath: output))
-            let speechAnsweredFirst = server.answered(.speech)
-            #expect(speechAnsweredFirst >= 2 && speechAnsweredFirst < 6)
-
-            try await engine.dub(request, workFolder: work, outputPath: output) { _, _ in }
-
-            #expect(server.answered(.transcriptions) == 1)
-            #expect(server.answered(.chatCompletions) == 1)
-            #expect(server.answered(.speech) == 6)
-            #expect(server.calls(.speech) == 7)
-            #expect(server.stats().duplicates.isEmpty)
-            #expect(FileManager.default.fileExists(atPath: output))
-        }
-    }
-
     @Test func cancellingMidSynthesisStopsPromptly() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         try await withFakeOpenAI { server in
             let source = try await AudioFixture.tone(seconds: 6, at: folder.file("source.wav"))
-            let engine = try EngineConfiguration.fake(server).makeEngine(logger: testLogger)
+            let engine = try EngineConfiguration.fake(server).makeEngine()
             let request = DubbingRequest(sourceAudioPath: source, targetLanguage: "fr", durationMilliseconds: 6_000)
             // Every speech call would take 120 s: cancellation must not wait for them.
             server.setLatency(milliseconds: 120_000, for: .speech)
             let progress = ProgressLog()
             let job = Task {
-                try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("out.mp3")) {
+                try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) {
                     await progress.record($0, $1)
                 }
             }
@@ -143,14 +140,14 @@ import Testing
     @Test func refusesAWorkFolderOfAnotherRequest() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        let engine = try EngineConfiguration(engine: .offline).makeEngine(logger: testLogger)
+        let engine = try EngineConfiguration(engine: .offline).makeEngine()
         let subtitles = try folder.write("1\n00:00:00,500 --> 00:00:01,500\nBonjour.\n", to: "fr.srt")
         let source = try await AudioFixture.tone(seconds: 2, at: folder.file("source.wav"))
         var request = DubbingRequest(sourceAudioPath: source, subtitlesPath: subtitles, targetLanguage: "fr", durationMilliseconds: 2_000)
-        try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("a.mp3")) { _, _ in }
+        try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("a.mp3"), logger: testLogger) { _, _ in }
         request.targetLanguage = "de"
         let error = await #expect(throws: DubbingError.self) {
-            try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("b.mp3")) { _, _ in }
+            try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("b.mp3"), logger: testLogger) { _, _ in }
         }
         #expect(error?.code == "invalid_configuration")
     }

@@ -13,12 +13,12 @@ import Testing
         defer { folder.remove() }
         try await withFakeOpenAI { server in
             let source = try await AudioFixture.tone(seconds: 30, at: folder.file("source.mp3"))
-            let engine = try EngineConfiguration.fake(server).makeEngine(logger: testLogger)
+            let engine = try EngineConfiguration.fake(server).makeEngine()
             let request = DubbingRequest(sourceAudioPath: source, targetLanguage: "fr", durationMilliseconds: 30_000)
             for run in 1...3 {
                 let times = StageTimes()
                 let start = ContinuousClock.now
-                try await engine.dub(request, workFolder: folder.file("work\(run)"), outputPath: folder.file("out\(run).mp3")) {
+                try await engine.dub(request, workFolder: folder.file("work\(run)"), outputPath: folder.file("out\(run).mp3"), logger: testLogger) {
                     await times.record($0, $1)
                 }
                 let total = ContinuousClock.now - start

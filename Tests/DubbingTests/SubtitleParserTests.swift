@@ -33,6 +33,8 @@ import Testing
         let segments = try self.parse(text)
         #expect(segments.map(\.text) == ["First still first", "Second"])
         #expect(segments.map(\.startMilliseconds) == [1_000, 3_000])
+        let cramped = try self.parse("1\n00:00:05,000-->00:00:06,000\tX1:40\nCramped\n")
+        #expect(cramped == [Segment(id: 0, startMilliseconds: 5_000, endMilliseconds: 6_000, text: "Cramped")])
     }
 
     @Test func readsWebVTT() throws {

@@ -44,7 +44,9 @@ struct DubUploadRoute: Sendable {
             sourceAudioPath: upload.audioPath, subtitlesPath: upload.subtitlesPath, targetLanguage: fields.targetLanguage,
             sourceLanguage: fields.sourceLanguage, voice: fields.voice, keepBackground: fields.keepBackground,
             durationMilliseconds: info.durationMilliseconds)
-        let payloadJSON = String(decoding: try JSONEncoder().encode(payload), as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes  // paths stay searchable (the sweeper looks for them)
+        let payloadJSON = String(decoding: try encoder.encode(payload), as: UTF8.self)
         let fingerprint = fields.fingerprint(audioDigest: upload.audioDigest, subtitlesDigest: upload.subtitlesDigest)
         let outcome: EnqueueOutcome
         do {

@@ -8,8 +8,10 @@ struct DataOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Folder of the database, uploads and results (env: AURIS_DATA_DIR; default ./data).")
     var dataDirectory: String?
 
+    /// Absolute, so every process (and every path stored in a job) names the same files.
     var resolvedDataDirectory: String {
-        dataDirectory ?? Environment.value("AURIS_DATA_DIR") ?? "./data"
+        let path = dataDirectory ?? Environment.value("AURIS_DATA_DIR") ?? "./data"
+        return URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
     func openDatabase() async throws -> DatabaseQueue {

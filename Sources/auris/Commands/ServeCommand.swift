@@ -1,5 +1,6 @@
 import API
 import ArgumentParser
+import Billing
 import Dubbing
 import Hummingbird
 import Logging
@@ -14,15 +15,17 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = ProcessLogging.bootstrap(label: "auris.api")
+        ParentWatch.startIfSupervised(logger: logger)
         MetricsSystem.bootstrap(PrometheusMetricsFactory())
         let configuration = try service.apiConfiguration()
         let database = try await service.data.openDatabase()
-        let engine = try service.engine(logger: logger)
+        let engine = try service.engine()
+        let payments = service.payments(configuration: configuration, database: database, logger: logger)
         logger.info("serving", metadata: [
             "address": "\(configuration.host):\(configuration.port)", "engine": "\(engine.name)",
-            "data": "\(configuration.dataDirectory)",
+            "data": "\(configuration.dataDirectory)", "payments": "\(payments == nil ? "disabled" : "enabled")",
         ])
-        let app = try AurisAPI.application(configuration: configuration, database: database, engine: engine, logger: logger)
+        let app = try AurisAPI.application(configuration: configuration, database: database, engine: engine, logger: logger, payments: payments)
         try await app.runService()
     }
 }

@@ -1,5 +1,7 @@
 import API
 import ArgumentParser
+import Billing
+import Database
 import Dubbing
 import Foundation
 import Logging
@@ -50,9 +52,21 @@ struct ServiceOptions: ParsableArguments {
         return queue
     }
 
-    func engine(logger: Logger) throws -> any DubbingEngine {
+    /// Stripe Checkout from `STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET` and
+    /// `STRIPE_API_BASE`; nil (payments disabled) without a secret key.
+    func payments(configuration: APIConfiguration, database: DatabaseQueue, logger: Logger) -> Payments? {
+        guard let settings = Payments.Configuration(
+            environment: ProcessInfo.processInfo.environment, publicURL: configuration.publicURL)
+        else { return nil }
+        if settings.webhookSecret == nil {
+            logger.warning("STRIPE_WEBHOOK_SECRET is not set: checkouts work but no payment will be granted")
+        }
+        return Payments(configuration: settings, database: database, logger: logger)
+    }
+
+    func engine() throws -> any DubbingEngine {
         do {
-            return try EngineConfiguration(environment: ProcessInfo.processInfo.environment).makeEngine(logger: logger)
+            return try EngineConfiguration(environment: ProcessInfo.processInfo.environment).makeEngine()
         } catch {
             throw ValidationError("engine configuration: \(error)")
         }

@@ -1,0 +1,130 @@
+import Foundation
+import Logging
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The one Stripe call Auris makes: `POST /v1/checkout/sessions`. It does not retry: the
+/// buyer is waiting, and a retry by the caller with the same idempotency key gets the
+/// same session from Stripe rather than a second one.
+struct StripeClient: Sendable {
+    /// What Stripe answers for a new Checkout Session (the fields Auris needs).
+    struct CreatedSession: Sendable, Equatable, Decodable {
+        var id: String
+        var url: String
+    }
+
+    let apiBaseURL: String
+    let secretKey: String
+    let requestTimeoutSeconds: Double
+    let session: URLSession
+    let logger: Logger
+
+    init(apiBaseURL: String, secretKey: String, requestTimeoutSeconds: Double, logger: Logger) {
+        self.apiBaseURL = apiBaseURL.hasSuffix("/") ? String(apiBaseURL.dropLast()) : apiBaseURL
+        self.secretKey = secretKey
+        self.requestTimeoutSeconds = requestTimeoutSeconds
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForResource = requestTimeoutSeconds
+        self.session = URLSession(configuration: configuration)
+        self.logger = logger
+    }
+
+    /// Creates a Checkout Session from `form`.
+    /// - Parameter idempotencyKey: Stripe answers a repeated key with the first result.
+    /// - Throws: `PaymentsError` `.providerUnavailable` (no answer in time),
+    ///   `.providerError` (Stripe's error, or an answer without id and url),
+    ///   `.idempotencyConflict` (the key was used with other parameters).
+    func createCheckoutSession(_ form: StripeForm, idempotencyKey: String) async throws(PaymentsError) -> CreatedSession {
+        guard let url = URL(string: "\(apiBaseURL)/v1/checkout/sessions"), url.scheme != nil, url.host != nil else {
+            throw PaymentsError(.providerUnavailable, "STRIPE_API_BASE does not form a valid URL")
+        }
+        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: requestTimeoutSeconds)
+        request.httpMethod = "POST"
+        request.setValue("Bearer \(secretKey)", forHTTPHeaderField: "Authorization")
+        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        request.setValue(idempotencyKey, forHTTPHeaderField: "Idempotency-Key")
+        request.setValue("auris", forHTTPHeaderField: "User-Agent")
+        request.httpBody = Data(form.encoded.utf8)
+
+        let data: Data
+        let http: HTTPURLResponse
+        do {
+            let finished = request
+            let (body, response) = try await withDeadline(seconds: requestTimeoutSeconds) {
+                try await self.session.data(for: finished)
+            }
+            guard let response = response as? HTTPURLResponse else { throw URLError(.badServerResponse) }
+            (data, http) = (body, response)
+        } catch {
+            let reason = (error as? URLError)?.code == .timedOut ? "did not answer within \(requestTimeoutSeconds) s" : "could not be reached"
+            logger.warning("Stripe unavailable", metadata: ["error": "\(error)", "idempotency_key": "\(idempotencyKey)"])
+            throw PaymentsError(.providerUnavailable, "the payment provider \(reason); nothing was charged, try again")
+        }
+        let requestID = http.value(forHTTPHeaderField: "Request-Id") ?? "-"
+        guard (200..<300).contains(http.statusCode) else {
+            throw refusal(status: http.statusCode, body: data, requestID: requestID)
+        }
+        guard let created = try? JSONDecoder().decode(CreatedSession.self, from: data), Self.isPlausible(created) else {
+            logger.error("Stripe answered without a usable session", metadata: ["request_id": "\(requestID)"])
+            throw PaymentsError(.providerError, "the payment provider's answer has no checkout session")
+        }
+        logger.info("Stripe checkout session created", metadata: ["session_id": "\(created.id)", "request_id": "\(requestID)"])
+        return created
+    }
+
+    /// Turns Stripe's error JSON into a `PaymentsError`, keeping Stripe's message for the
+    /// client except where it is about this server's own credentials.
+    private func refusal(status: Int, body: Data, requestID: String) -> PaymentsError {
+        let error = (try? JSONDecoder().decode(StripeErrorBody.self, from: body))?.error
+        logger.warning("Stripe refused", metadata: [
+            "status": "\(status)", "type": "\(error?.type ?? "-")", "code": "\(error?.code ?? "-")",
+            "param": "\(error?.param ?? "-")", "message": "\(error?.message ?? "-")", "request_id": "\(requestID)",
+        ])
+        if error?.type == "idempotency_error" {
+            return PaymentsError(.idempotencyConflict, error?.message ?? "the idempotency key was used for another request")
+        }
+        if status == 401 || status == 403 {
+            return PaymentsError(.providerError, "the payment provider refused this server's credentials")
+        }
+        if status >= 500 || status == 429 || status == 409 {
+            return PaymentsError(.providerUnavailable, "the payment provider is unavailable (HTTP \(status)); try again")
+        }
+        return PaymentsError(.providerError, error?.message ?? "the payment provider refused the request (HTTP \(status))")
+    }
+
+    private static func isPlausible(_ created: CreatedSession) -> Bool {
+        guard !created.id.isEmpty, created.id.utf8.count <= 255, let url = URL(string: created.url) else { return false }
+        return url.scheme == "https" || url.scheme == "http"
+    }
+
+    /// `URLRequest.timeoutInterval` only catches a silent connection, not one that
+    /// trickles bytes; this bounds the whole exchange.
+    private func withDeadline<T: Sendable>(
+        seconds: Double, _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await operation() }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds + 0.5))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else { throw URLError(.timedOut) }
+            return value
+        }
+    }
+}
+
+/// Stripe's error shape: `{"error": {"type", "message", "param", "code"}}`.
+struct StripeErrorBody: Decodable, Sendable {
+    struct Detail: Decodable, Sendable {
+        var type: String?
+        var message: String?
+        var param: String?
+        var code: String?
+    }
+
+    var error: Detail
+}

@@ -1,0 +1,102 @@
+public import Database
+public import Dubbing
+import Foundation
+public import Logging
+public import Queue
+public import ServiceLifecycle
+
+/// One worker process: `concurrency` job slots claiming from the shared queue, a rescue
+/// loop for expired leases, and a sweeper for old results. A `Service`: on graceful
+/// shutdown (SIGTERM) it stops claiming, lets running jobs finish within the grace
+/// period, and gives back the leases of the rest.
+///
+/// ```swift
+/// let worker = DubbingWorker(configuration: configuration, database: database, queueConfiguration: .init(), engine: engine, logger: logger)
+/// try await ServiceGroup(services: [worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
+/// ```
+public struct DubbingWorker: Service {
+    let configuration: WorkerConfiguration
+    let queue: JobQueue
+    let runner: JobRunner
+    let sweeper: Sweeper
+    let draining = DrainState()
+    let wake = WakeSignal()
+    let logger: Logger
+
+    public init(
+        configuration: WorkerConfiguration, database: DatabaseQueue, queueConfiguration: JobQueue.Configuration,
+        engine: any DubbingEngine, logger: Logger, clock: any WallClock = SystemWallClock()
+    ) {
+        precondition(configuration.concurrency > 0, "a worker has at least one slot")
+        var logger = logger
+        logger[metadataKey: "worker"] = "\(configuration.workerID)"
+        self.configuration = configuration
+        self.logger = logger
+        let files = JobFiles(dataDirectory: configuration.dataDirectory)
+        queue = JobQueue(database: database, clock: clock, configuration: queueConfiguration)
+        runner = JobRunner(
+            queue: queue, engine: engine, configuration: configuration, files: files, draining: draining, logger: logger)
+        sweeper = Sweeper(files: files, queue: queue, resultTTLHours: configuration.resultTTLHours, logger: logger)
+    }
+
+    public func run() async throws {
+        try JobFiles(dataDirectory: configuration.dataDirectory).createDirectories()
+        logger.info("worker started", metadata: ["slots": "\(configuration.concurrency)"])
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                for slot in 0..<configuration.concurrency {
+                    group.addTask { await runSlot(slot) }
+                }
+                group.addTask { await maintain() }
+            }
+        } onGracefulShutdown: {
+            logger.info("draining: no new jobs; running jobs have \(configuration.shutdownGraceMilliseconds) ms to finish")
+            draining.begin(graceMilliseconds: configuration.shutdownGraceMilliseconds)
+            wake.wakeAll()
+        }
+        logger.info("worker stopped")
+    }
+
+    /// Wakes idle slots now, for a caller that knows a job has just been queued.
+    public func wakeIdleSlots() {
+        wake.wakeAll()
+    }
+
+    private func runSlot(_ slot: Int) async {
+        while !draining.isDraining {
+            let claimed: ClaimedJob?
+            do {
+                claimed = try await queue.claim(owner: configuration.workerID)
+            } catch {
+                logger.warning("claim failed", metadata: ["error": "\(error)"])
+                claimed = nil
+            }
+            guard let claimed else {
+                await wake.wait(milliseconds: configuration.pollIntervalMilliseconds)
+                continue
+            }
+            await runner.run(claimed)
+            // A slot freed may let a job of a busy account run; let the others look too.
+            wake.wakeAll()
+        }
+    }
+
+    /// Rescues expired leases and sweeps old files until draining starts.
+    private func maintain() async {
+        var sinceSweep = configuration.sweepIntervalMilliseconds
+        while !draining.isDraining {
+            do {
+                let rescued = try await queue.rescueExpiredLeases()
+                if rescued > 0 { logger.info("rescued jobs whose lease expired", metadata: ["count": "\(rescued)"]) }
+            } catch {
+                logger.warning("rescue failed", metadata: ["error": "\(error)"])
+            }
+            if sinceSweep >= configuration.sweepIntervalMilliseconds {
+                sinceSweep = 0
+                await sweeper.sweep()
+            }
+            await wake.wait(milliseconds: configuration.rescueIntervalMilliseconds)
+            sinceSweep += configuration.rescueIntervalMilliseconds
+        }
+    }
+}

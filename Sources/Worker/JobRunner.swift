@@ -1,0 +1,151 @@
+import Dubbing
+import Foundation
+import Logging
+import Queue
+
+/// Runs one claimed job: the pipeline beside a supervisor that heartbeats the lease,
+/// reports progress and watches for a cancel, a lost lease or the end of the shutdown
+/// grace; then settles the job, exactly as the first of those to happen requires.
+struct JobRunner: Sendable {
+    let queue: JobQueue
+    let engine: any DubbingEngine
+    let configuration: WorkerConfiguration
+    let files: JobFiles
+    let draining: DrainState
+    let logger: Logger
+
+    /// Why the pipeline was stopped before it ended by itself.
+    enum StopReason: Sendable {
+        case cancelRequested, leaseLost, shutdown
+    }
+
+    private enum Outcome: Sendable {
+        case finished(Result<Void, DubbingError>)
+        case stopped(StopReason)
+    }
+
+    func run(_ job: ClaimedJob) async {
+        var jobLogger = logger
+        jobLogger[metadataKey: "job"] = "\(job.id)"
+        jobLogger[metadataKey: "attempt"] = "\(job.attempt)"
+        let logger = jobLogger
+        let request: DubbingRequest
+        do {
+            request = try JSONDecoder().decode(DubbingRequest.self, from: Data(job.payload.utf8))
+        } catch {
+            logger.error("unreadable job payload", metadata: ["error": "\(error)"])
+            await settle(job, .finished(.failure(.providerRejected("the job's request could not be read"))), request: nil, logger: logger)
+            return
+        }
+        logger.info("job started", metadata: ["stage": "\(job.stage ?? "-")"])
+        let progress = JobProgress()
+        let workFolder = files.workFolder(jobID: job.id)
+        let outputPath = files.resultPath(jobID: job.id)
+        let outcome = await withTaskGroup(of: Outcome.self) { group in
+            group.addTask {
+                do throws(DubbingError) {
+                    try await engine.dub(request, workFolder: workFolder, outputPath: outputPath, logger: logger) { stage, fraction in
+                        progress.update(stage: stage.rawValue, progress: fraction)
+                    }
+                    return .finished(.success(()))
+                } catch {
+                    return .finished(.failure(error))
+                }
+            }
+            group.addTask { .stopped(await supervise(job, progress: progress)) }
+            let first = await group.next()!
+            if case .stopped(let reason) = first { logger.info("stopping the job", metadata: ["reason": "\(reason)"]) }
+            group.cancelAll()
+            // The other child ends promptly once cancelled: the pipeline at its next
+            // check (killing ffmpeg), the supervisor at its next sleep.
+            while await group.next() != nil {}
+            return first
+        }
+        await settle(job, outcome, request: request, logger: logger)
+    }
+
+    /// Heartbeats until the job must stop; returns only then (or when cancelled because
+    /// the pipeline ended first).
+    private func supervise(_ job: ClaimedJob, progress: JobProgress) async -> StopReason {
+        let renewEvery = max(1_000, queue.configuration.leaseMilliseconds / 3)
+        var sinceRenewal: Int64 = 0
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(configuration.progressIntervalMilliseconds))
+            if Task.isCancelled { break }
+            sinceRenewal += configuration.progressIntervalMilliseconds
+            if let deadline = draining.graceDeadline, ContinuousClock.now >= deadline { return .shutdown }
+            let report = progress.takeUnsent()
+            guard report != nil || sinceRenewal >= renewEvery else { continue }
+            sinceRenewal = 0
+            do {
+                switch try await queue.heartbeat(jobID: job.id, owner: configuration.workerID, stage: report?.stage, progress: report?.progress) {
+                case .leaseLost: return .leaseLost
+                case .extended(_, let cancelRequested): if cancelRequested { return .cancelRequested }
+                }
+            } catch {
+                // A heartbeat that failed (database busy) is tried again at the next tick;
+                // the lease outlives several missed ones.
+                logger.warning("heartbeat failed", metadata: ["job": "\(job.id)", "error": "\(error)"])
+            }
+        }
+        return .shutdown
+    }
+
+    private func settle(_ job: ClaimedJob, _ outcome: Outcome, request: DubbingRequest?, logger: Logger) async {
+        let owner = configuration.workerID
+        do {
+            let settlement: Settlement
+            switch outcome {
+            case .finished(.success):
+                settlement = try await queue.succeed(jobID: job.id, owner: owner)
+            case .finished(.failure(let error)) where error.code == "canceled":
+                // The pipeline saw a cancellation that the supervisor did not cause: this
+                // process is going away. Give the job back for another worker.
+                settlement = try await queue.giveBack(jobID: job.id, owner: owner)
+            case .finished(.failure(let error)) where error.isTransient:
+                settlement = try await queue.retry(
+                    jobID: job.id, owner: owner, errorCode: error.code, errorMessage: error.message,
+                    retryAfterMilliseconds: error.retryAfterSeconds.map { Int64(($0 * 1_000).rounded(.up)) })
+            case .finished(.failure(let error)):
+                settlement = try await queue.fail(jobID: job.id, owner: owner, errorCode: error.code, errorMessage: error.message)
+            case .stopped(.cancelRequested):
+                settlement = try await queue.settleCanceled(jobID: job.id, owner: owner)
+            case .stopped(.shutdown):
+                settlement = try await queue.giveBack(jobID: job.id, owner: owner)
+            case .stopped(.leaseLost):
+                settlement = .leaseLost
+            }
+            logger.info("job settled", metadata: ["outcome": "\(settlement)", "detail": "\(Self.describe(outcome))"])
+            if case .settled(let state) = settlement {
+                cleanUp(jobID: job.id, request: request, keepResult: state == .succeeded)
+            }
+        } catch {
+            // The lease will expire and a rescue will take the job back: nothing is lost,
+            // and nothing was settled twice.
+            logger.error("settling failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// A finished job needs its upload and work folder no more; only a success keeps
+    /// its result.
+    private func cleanUp(jobID: String, request: DubbingRequest?, keepResult: Bool) {
+        let manager = FileManager.default
+        try? manager.removeItem(atPath: files.workFolder(jobID: jobID))
+        if !keepResult { try? manager.removeItem(atPath: files.resultPath(jobID: jobID)) }
+        if let request {
+            let uploadFolder = (request.sourceAudioPath as NSString).deletingLastPathComponent
+            // Only ever a folder of our own uploads, whatever the payload says.
+            if (uploadFolder as NSString).deletingLastPathComponent == files.uploadsDirectory {
+                try? manager.removeItem(atPath: uploadFolder)
+            }
+        }
+    }
+
+    private static func describe(_ outcome: Outcome) -> String {
+        switch outcome {
+        case .finished(.success): "dubbed"
+        case .finished(.failure(let error)): "\(error.code): \(error.message)"
+        case .stopped(let reason): "stopped: \(reason)"
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// The Worker module's sources start here.

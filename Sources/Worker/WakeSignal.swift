@@ -1,0 +1,70 @@
+import Synchronization
+
+/// Wakes idle job slots early (a slot freed, shutdown began) instead of letting them
+/// sleep out their poll interval.
+final class WakeSignal: Sendable {
+    private enum Wait {
+        /// Registered; its continuation is not parked yet.
+        case pending
+        /// Parked until woken or timed out.
+        case parked(CheckedContinuation<Void, Never>)
+        /// Woken or timed out before it parked: it returns as soon as it parks.
+        case done
+    }
+
+    private struct State {
+        var nextID = 0
+        var waits: [Int: Wait] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    /// Returns after `wakeAll()` or after `milliseconds`, whichever comes first.
+    func wait(milliseconds: Int64) async {
+        let id = state.withLock { state in
+            defer { state.nextID += 1 }
+            state.waits[state.nextID] = .pending
+            return state.nextID
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { continuation in
+                    let resumeNow = self.state.withLock { state in
+                        if case .done = state.waits[id] {
+                            state.waits[id] = nil
+                            return true
+                        }
+                        state.waits[id] = .parked(continuation)
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            }
+            group.addTask { try? await Task.sleep(for: .milliseconds(milliseconds)) }
+            await group.next()
+            group.cancelAll()
+            self.finish { $0 == id }
+        }
+    }
+
+    func wakeAll() {
+        finish { _ in true }
+    }
+
+    private func finish(_ matches: (Int) -> Bool) {
+        let woken = state.withLock { state in
+            var woken: [CheckedContinuation<Void, Never>] = []
+            for (id, wait) in state.waits where matches(id) {
+                switch wait {
+                case .pending: state.waits[id] = .done
+                case .parked(let continuation):
+                    woken.append(continuation)
+                    state.waits[id] = nil
+                case .done: break
+                }
+            }
+            return woken
+        }
+        for continuation in woken { continuation.resume() }
+    }
+}
