@@ -32,7 +32,9 @@ struct ServeMemoryTests {
         #expect(afterRaw - start < largeBytes / 4, "peak grew by \(afterRaw - start) bytes for a \(largeBytes)-byte raw body")
         #expect(try await Self.upload(medium, raw: false, port: port, apiKey: account.apiKey) == 202)
         let afterMultipart = try #require(server.peakResidentBytes())
-        #expect(afterMultipart - afterRaw < mediumBytes / 4,
+        // Holding this body whole would add at least its size; the margin is for the
+        // parser's and the thread pool's own noise, seen up to 0.7 MB on a busy machine.
+        #expect(afterMultipart - afterRaw < mediumBytes * 3 / 4,
                 "peak grew by \(afterMultipart - afterRaw) bytes for a \(mediumBytes)-byte multipart body")
     }
 
