@@ -87,7 +87,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            resources: [.copy("Resources/openapi.yaml")],
+            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/web")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -107,10 +107,11 @@ let package = Package(
         .executableTarget(
             name: "auris-bench",
             dependencies: [
-                "Database", "Billing", "Queue", "Media",
+                "Database", "Billing", "Queue", "Media", "Dubbing", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Benchmarks/auris-bench",
             swiftSettings: swiftSettings
@@ -126,6 +127,15 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tests/AurisTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "fake-openai",
+            dependencies: [
+                "AurisTestSupport",
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/fake-openai",
             swiftSettings: swiftSettings
         ),
         .testTarget(

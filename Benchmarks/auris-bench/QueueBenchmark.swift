@@ -30,9 +30,13 @@ struct QueueBenchmark: AsyncParsableCommand {
     @Option(help: "SQLite synchronous level: FULL or NORMAL.")
     var synchronous: String = "FULL"
 
+    @Flag(help: "Enqueue every job first, then drain them (the workload of the peer comparison).")
+    var phased = false
+
     func run() async throws {
+        guard ["FULL", "NORMAL"].contains(synchronous) else { throw ValidationError("--synchronous is FULL or NORMAL") }
         for workerCount in workers.split(separator: ",").compactMap({ Int($0) }) {
-            let result = try await measure(workerCount: workerCount)
+            let result = try await phased ? measurePhased(workerCount: workerCount) : measure(workerCount: workerCount)
             print(result)
         }
     }

@@ -36,6 +36,11 @@ public enum AurisAPI {
         router.get("readyz", use: health.readyz)
         router.get("metrics", use: health.metrics)
         router.get("api/openapi.yaml", use: OpenAPIDocument.serve)
+        router.get("api/languages", use: LanguagesRoute.handle)
+
+        let web = WebAppRoutes()
+        router.get("/", use: web.page)
+        router.get("assets/:name", use: web.asset)
 
         let credits = CreditsRoutes(accounts: accounts)
         router.get("api/plans", use: credits.plans)
@@ -45,12 +50,14 @@ public enum AurisAPI {
         let authenticated = router.group("api").add(middleware: AuthMiddleware(accounts: accounts))
         let upload = DubUploadRoute(
             configuration: configuration, queue: queue, accounts: accounts, engine: engine,
-            probes: ProbeGate(maxConcurrent: configuration.maxConcurrentProbes))
+            probes: ProbeGate(maxConcurrent: configuration.maxConcurrentProbes),
+            wakeups: JobWakeups(dataDirectory: configuration.dataDirectory))
         let dubs = DubRoutes(configuration: configuration, queue: queue)
         authenticated.post("dub", use: upload.handle)
         authenticated.get("dub", use: dubs.list)
         authenticated.get("dub/:id", use: dubs.status)
         authenticated.get("dub/:id/result", use: dubs.result)
+        authenticated.get("dub/:id/events", use: JobEventsRoute(queue: queue, publicURL: configuration.publicURL).handle)
         authenticated.delete("dub/:id", use: dubs.cancel)
         authenticated.get("credits", use: credits.credits)
         authenticated.post("checkout", use: checkout.checkout)

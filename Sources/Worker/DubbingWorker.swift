@@ -20,7 +20,10 @@ public struct DubbingWorker: Service {
     let runner: JobRunner
     let sweeper: Sweeper
     let draining = DrainState()
+    /// Idle job slots wait on this.
     let wake = WakeSignal()
+    /// The rescue loop waits on this, so that waking slots never runs a rescue.
+    let maintenanceWake = WakeSignal()
     let logger: Logger
 
     public init(
@@ -42,6 +45,8 @@ public struct DubbingWorker: Service {
     public func run() async throws {
         try JobFiles(dataDirectory: configuration.dataDirectory).createDirectories()
         logger.info("worker started", metadata: ["slots": "\(configuration.concurrency)"])
+        let listener = listenForWakeups()
+        defer { listener?.stop() }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 for slot in 0..<configuration.concurrency {
@@ -53,6 +58,7 @@ public struct DubbingWorker: Service {
             logger.info("draining: no new jobs; running jobs have \(configuration.shutdownGraceMilliseconds) ms to finish")
             draining.begin(graceMilliseconds: configuration.shutdownGraceMilliseconds)
             wake.wakeAll()
+            maintenanceWake.wakeAll()
         }
         logger.info("worker stopped")
     }
@@ -60,6 +66,20 @@ public struct DubbingWorker: Service {
     /// Wakes idle slots now, for a caller that knows a job has just been queued.
     public func wakeIdleSlots() {
         wake.wakeAll()
+    }
+
+    /// A job queued by the API wakes one idle slot per wake-up at once; polling stays the
+    /// fallback when the socket cannot be made or a wake-up is lost.
+    private func listenForWakeups() -> WakeListener? {
+        let wakeups = JobWakeups(dataDirectory: configuration.dataDirectory)
+        do {
+            return try wakeups.listen(name: "w\(getpid())-\(UInt32.random(in: 0...UInt32.max))") { [wake] count in
+                wake.wake(count)
+            }
+        } catch {
+            logger.warning("no wake-up socket; idle slots poll only", metadata: ["error": "\(error)"])
+            return nil
+        }
     }
 
     private func runSlot(_ slot: Int) async {
@@ -95,7 +115,7 @@ public struct DubbingWorker: Service {
                 sinceSweep = 0
                 await sweeper.sweep()
             }
-            await wake.wait(milliseconds: configuration.rescueIntervalMilliseconds)
+            await maintenanceWake.wait(milliseconds: configuration.rescueIntervalMilliseconds)
             sinceSweep += configuration.rescueIntervalMilliseconds
         }
     }

@@ -51,10 +51,20 @@ final class WakeSignal: Sendable {
         finish { _ in true }
     }
 
-    private func finish(_ matches: (Int) -> Bool) {
+    /// Wakes at most `count` waiters, longest-waiting first: one wake-up per arrived job
+    /// keeps the other idle slots from racing for a job they cannot all get.
+    func wake(_ count: Int) {
+        finish(limit: count) { _ in true }
+    }
+
+    private func finish(limit: Int = .max, _ matches: (Int) -> Bool) {
         let woken = state.withLock { state in
             var woken: [CheckedContinuation<Void, Never>] = []
-            for (id, wait) in state.waits where matches(id) {
+            var remaining = limit
+            for id in state.waits.keys.sorted() where matches(id) {
+                guard remaining > 0, let wait = state.waits[id] else { break }
+                if case .done = wait { continue }
+                remaining -= 1
                 switch wait {
                 case .pending: state.waits[id] = .done
                 case .parked(let continuation):

@@ -20,6 +20,7 @@ struct OpenAPITests {
         .init(method: "GET", path: "/metrics"): [200],
         .init(method: "GET", path: "/api/openapi.yaml"): [200],
         .init(method: "GET", path: "/api/plans"): [200],
+        .init(method: "GET", path: "/api/languages"): [200],
         .init(method: "POST", path: "/api/stripe/webhook"): [200, 400, 413, 503],
         .init(method: "POST", path: "/api/checkout"): [200, 400, 401, 413, 422, 502, 503],
         .init(method: "POST", path: "/api/dub"): [202, 400, 401, 402, 413, 415, 422, 429],
@@ -27,6 +28,7 @@ struct OpenAPITests {
         .init(method: "GET", path: "/api/dub/{id}"): [200, 401, 404],
         .init(method: "DELETE", path: "/api/dub/{id}"): [200, 202, 401, 404, 409],
         .init(method: "GET", path: "/api/dub/{id}/result"): [200, 401, 404, 409, 410],
+        .init(method: "GET", path: "/api/dub/{id}/events"): [200, 401, 404],
         .init(method: "GET", path: "/api/credits"): [200, 401],
     ]
 

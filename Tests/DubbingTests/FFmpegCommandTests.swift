@@ -31,7 +31,7 @@ import Testing
         }
         #expect(error?.code == .timedOut)
         // Far less than the 120 s the child would take; generous for a busy two-core machine.
-        #expect(ContinuousClock.now - startedAt < .seconds(20))
+        #expect(ContinuousClock.now - startedAt < .seconds(60))
     }
 
     @Test func cancellationStopsARunningChild() async throws {

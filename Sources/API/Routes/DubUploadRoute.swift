@@ -18,6 +18,7 @@ struct DubUploadRoute: Sendable {
     let accounts: Accounts
     let engine: any DubbingEngine
     let probes: ProbeGate
+    let wakeups: JobWakeups
 
     func handle(_ request: Request, context: AurisRequestContext) async throws -> Response {
         let account = try context.requireAccount()
@@ -68,6 +69,8 @@ struct DubUploadRoute: Sendable {
         case .created(_, let availableCredits):
             keepFolder = true
             available = availableCredits
+            // Committed: idle workers can start it now rather than at their next poll.
+            wakeups.notifyAll()
         case .replayed:
             available = try await accounts.balance(of: account).available
         }

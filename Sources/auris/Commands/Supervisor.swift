@@ -22,16 +22,21 @@ actor Supervisor {
     let environment: [String: String]
     let children: [ChildSpec]
     let queue: JobQueue
+    let dataDirectory: String
     let logger: Logger
     static let shutdownWaitSeconds: Double = 45
     private var running: [String: Process] = [:]
     private var shuttingDown = false
 
-    init(executable: String, environment: [String: String], children: [ChildSpec], queue: JobQueue, logger: Logger) {
+    init(
+        executable: String, environment: [String: String], children: [ChildSpec], queue: JobQueue,
+        dataDirectory: String, logger: Logger
+    ) {
         self.executable = executable
         self.environment = environment
         self.children = children
         self.queue = queue
+        self.dataDirectory = dataDirectory
         self.logger = logger
     }
 
@@ -77,7 +82,10 @@ actor Supervisor {
                 // The process is gone: its leases can be handed to other workers now,
                 // rather than when they expire.
                 let released = (try? await queue.releaseLeases(owner: owner)) ?? 0
-                if released > 0 { logger.info("released the leases of a stopped worker", metadata: ["owner": "\(owner)", "jobs": "\(released)"]) }
+                if released > 0 {
+                    logger.info("released the leases of a stopped worker", metadata: ["owner": "\(owner)", "jobs": "\(released)"])
+                    JobWakeups(dataDirectory: dataDirectory).notifyAll()
+                }
             }
             if shuttingDown { break }
             if ContinuousClock.now - started > .seconds(60) { delaySeconds = 1 }

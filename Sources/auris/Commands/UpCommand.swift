@@ -43,7 +43,8 @@ struct UpCommand: AsyncParsableCommand {
             children.append(ChildSpec(name: "worker-\(index + 1)", arguments: ["worker"], leaseOwnerPrefix: "up-\(getpid())-w\(index + 1)"))
         }
         let supervisor = Supervisor(
-            executable: Self.executablePath(), environment: environment, children: children, queue: queue, logger: logger)
+            executable: Self.executablePath(), environment: environment, children: children, queue: queue,
+            dataDirectory: api.dataDirectory, logger: logger)
         let signals = SignalForwarder { signal in
             logger.info("received \(signal == SIGINT ? "SIGINT" : "SIGTERM"); draining")
             Task { await supervisor.shutdown() }

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Billing
+import Database
+import Foundation
+import Queue
+
+extension QueueBenchmark {
+    /// The peer comparison's workload: `jobs` enqueued with their credit holds by
+    /// `producers` concurrent requests, and only then drained — claim, then succeed with
+    /// capture — by `workerCount` workers, each on a connection of its own as a worker
+    /// process has. Both phases are timed apart.
+    func measurePhased(workerCount: Int) async throws -> String {
+        let directory = NSTemporaryDirectory() + "auris-bench-queue-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = DatabaseQueue.Configuration()
+        configuration.synchronous = synchronous
+        let database = try await AurisStore.open(dataDirectory: directory, configuration: configuration)
+        let users = try await (0..<accounts).asyncMap { index in
+            try await Accounts(database: database).create(name: "bench\(index)", signupCredits: Int64(jobs)).id
+        }
+        var queueConfiguration = JobQueue.Configuration()
+        queueConfiguration.maxQueuedPerAccount = jobs
+        queueConfiguration.maxRunningPerAccount = 1_000
+        let producer = JobQueue(database: database, configuration: queueConfiguration)
+        let total = jobs
+        let producerCount = producers
+
+        let enqueueStart = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for lane in 0..<producerCount {
+                group.addTask {
+                    for index in stride(from: lane, to: total, by: producerCount) {
+                        _ = try await producer.enqueue(EnqueueRequest(
+                            account: users[index % users.count], credits: 1, durationMilliseconds: 5_000, payload: "{}"))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let enqueueSeconds = Self.seconds(ContinuousClock.now - enqueueStart)
+
+        let queues = try await (0..<workerCount).asyncMap { _ in
+            JobQueue(
+                database: try await AurisStore.open(dataDirectory: directory, configuration: configuration),
+                configuration: queueConfiguration)
+        }
+        let slotCount = slots
+        let drainStart = ContinuousClock.now
+        let drained = try await withThrowingTaskGroup(of: Int.self) { group in
+            for (worker, queue) in queues.enumerated() {
+                for slot in 0..<slotCount {
+                    group.addTask {
+                        let owner = "bench-\(worker)-\(slot)"
+                        var count = 0
+                        // Nothing is enqueued while draining: the first empty claim means done.
+                        while let job = try await queue.claim(owner: owner) {
+                            guard case .settled(.succeeded) = try await queue.succeed(jobID: job.id, owner: owner) else {
+                                throw ValidationError("job \(job.id) was not settled")
+                            }
+                            count += 1
+                        }
+                        return count
+                    }
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let drainSeconds = Self.seconds(ContinuousClock.now - drainStart)
+        guard drained == total else { throw ValidationError("drained \(drained) of \(total) jobs") }
+        let violations = try await AurisStore.violations(in: database)
+        guard violations.isEmpty else { throw ValidationError("invariants broken: \(violations)") }
+        return String(
+            format: #"{"bench":"queue","system":"auris","mode":"phased","workers":%d,"slots_per_worker":%d,"jobs":%d,"synchronous":"%@","jobs_per_second":%.0f,"enqueue_per_second":%.0f}"#,
+            workerCount, slots, total, synchronous, Double(total) / drainSeconds, Double(total) / enqueueSeconds)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}

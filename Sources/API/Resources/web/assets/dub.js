@@ -1,0 +1,121 @@
+// The Dub view: choose or drop a file, pick the language, upload with progress, and
+// report what the server answered (the credits reserved, or why it refused).
+import { upload } from './api.js';
+import { $, el, formatBytes, plural } from './dom.js';
+import { loadLanguages } from './languages.js';
+import { describeError } from './messages.js';
+import { showMessage } from './notices.js';
+
+export class DubView {
+  /** onQueued(answer) runs after the server accepted a job. */
+  constructor({ onQueued }) {
+    this.onQueued = onQueued;
+    this.form = $('#dub-form');
+    this.file = $('#dub-file');
+    this.error = $('#dub-error');
+    this.current = null;
+    this.setUpDropZone();
+    this.file.addEventListener('change', () => this.showFileName());
+    this.form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.submit();
+    });
+    $('#dub-abort').addEventListener('click', () => this.current?.abort());
+  }
+
+  async loadLanguages() {
+    try {
+      const languages = await loadLanguages();
+      for (const select of [$('#dub-target'), $('#dub-source')]) {
+        if (select.options.length > 1) continue;
+        select.append(...languages.map((language) => el('option', { value: language.code }, language.name)));
+      }
+    } catch (error) {
+      showMessage(this.error, { text: `Could not load the language list. ${describeError(error).text}` });
+    }
+  }
+
+  setUpDropZone() {
+    const zone = $('#drop-zone');
+    for (const type of ['dragenter', 'dragover']) {
+      zone.addEventListener(type, (event) => {
+        event.preventDefault();
+        zone.classList.add('dragging');
+      });
+    }
+    for (const type of ['dragleave', 'drop']) zone.addEventListener(type, () => zone.classList.remove('dragging'));
+    zone.addEventListener('drop', (event) => {
+      event.preventDefault();
+      if (event.dataTransfer?.files.length) {
+        this.file.files = event.dataTransfer.files;
+        this.showFileName();
+      }
+    });
+  }
+
+  showFileName() {
+    const file = this.file.files[0];
+    $('#dub-file-name').textContent = file ? `Selected: ${file.name} (${formatBytes(file.size)})` : '';
+  }
+
+  async submit() {
+    this.error.replaceChildren();
+    const file = this.file.files[0];
+    const target = $('#dub-target').value;
+    if (!file) return this.invalid(this.file, 'Choose an audio file first.');
+    if (!target) return this.invalid($('#dub-target'), 'Choose the language to dub into.');
+
+    const form = new FormData();
+    form.append('target_language', target);
+    if ($('#dub-source').value) form.append('source_language', $('#dub-source').value);
+    if ($('#dub-voice').value) form.append('voice', $('#dub-voice').value);
+    if ($('#dub-background').checked) form.append('background', 'keep');
+    form.append('file', file, file.name);
+    const subtitles = $('#dub-subtitles').files[0];
+    if (subtitles) form.append('subtitles', subtitles, subtitles.name);
+
+    this.setBusy(true);
+    this.current = upload(form, (fraction) => this.setProgress(fraction));
+    try {
+      const answer = await this.current.promise;
+      this.showAccepted(answer, file.name);
+      this.form.reset();
+      this.showFileName();
+      this.onQueued(answer);
+    } catch (error) {
+      showMessage(this.error, describeError(error));
+      this.error.focus?.();
+    } finally {
+      this.current = null;
+      this.setBusy(false);
+    }
+  }
+
+  invalid(field, text) {
+    showMessage(this.error, { text });
+    field.setAttribute('aria-invalid', 'true');
+    field.addEventListener('change', () => field.removeAttribute('aria-invalid'), { once: true });
+    field.focus();
+  }
+
+  setBusy(busy) {
+    $('#dub-submit').disabled = busy;
+    $('#dub-abort').hidden = !busy;
+    $('#upload-status').hidden = !busy;
+    if (busy) this.setProgress(0);
+  }
+
+  setProgress(fraction) {
+    const percent = Math.round(fraction * 100);
+    $('#upload-progress').value = percent;
+    $('#upload-percent').textContent = percent === 100 ? '100% · measuring the audio…' : `${percent}%`;
+  }
+
+  showAccepted(answer, fileName) {
+    $('#dub-result').replaceChildren(el('div', { class: 'notice notice-success', 'data-job-id': answer.id },
+      el('p', {}, el('strong', {}, `${fileName} is queued.`), ' ',
+        `${answer.duration_seconds.toFixed(1)} s of audio: ${plural(answer.credits_reserved, 'credit')} reserved, `,
+        `${plural(answer.credits_available, 'credit')} left. `,
+        el('a', { href: '#jobs' }, 'Follow it in Jobs'))));
+  }
+}
