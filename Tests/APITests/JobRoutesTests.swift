@@ -37,6 +37,7 @@ struct JobRoutesTests {
             #expect(json["progress"] as? Double == 0 && json["attempts"] as? Int == 0)
             #expect(json["credits_reserved"] as? Int == 2 && json["credits_charged"] as? Int == 0)
             #expect((json["created_at"] as? String).flatMap(Self.date(from:)) != nil)
+            #expect(json["created_at"] as? String == "2025-11-24T16:00:00.000Z", "the test clock's start, UTC, in milliseconds")
 
             let claimed = try #require(try await harness.queue.claim(owner: "worker-1"))
             #expect(claimed.id == id)

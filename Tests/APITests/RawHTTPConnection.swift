@@ -21,6 +21,9 @@ final class RawHTTPConnection {
         while let info = candidate {
             let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
             if fd >= 0, connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 {
+                // A server that stops reading must fail a send, not hang the test.
+                var timeout = timeval(tv_sec: 5, tv_usec: 0)
+                setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
                 descriptor = fd
                 return
             }
@@ -32,7 +35,12 @@ final class RawHTTPConnection {
 
     deinit { close(descriptor) }
 
-    /// Sends all of `bytes`; false when the server has closed or reset the connection.
+    /// Whether the last failed send timed out (the server stopped reading) rather than
+    /// found the connection closed.
+    private(set) var sendTimedOut = false
+
+    /// Sends all of `bytes`; false when the server has closed or reset the connection,
+    /// or has not read for five seconds.
     func send(_ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
@@ -40,7 +48,10 @@ final class RawHTTPConnection {
                 Glibc.send(descriptor, buffer.baseAddress! + offset, buffer.count - offset, Int32(MSG_NOSIGNAL))
             }
             if sent < 0, errno == EINTR { continue }
-            if sent <= 0 { return false }
+            if sent <= 0 {
+                sendTimedOut = sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
+                return false
+            }
             offset += sent
         }
         return true

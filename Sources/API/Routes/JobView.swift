@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Queue
 
 /// A job as the API shows it (`GET /api/dub/{id}` and the list).
@@ -30,14 +33,31 @@ enum JobView {
         return object
     }
 
+    /// `2026-11-25T15:40:00.123Z`. Written out by hand: creating an `ISO8601DateFormatter`
+    /// per timestamp cost more than the rest of a status poll.
     static func timestamp(_ milliseconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1_000))
+        var seconds = time_t(milliseconds.floorDivided(by: 1_000))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func digits(_ value: Int32, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return digits(parts.tm_year + 1_900, 4) + "-" + digits(parts.tm_mon + 1, 2) + "-" + digits(parts.tm_mday, 2) + "T"
+            + digits(parts.tm_hour, 2) + ":" + digits(parts.tm_min, 2) + ":" + digits(parts.tm_sec, 2) + "."
+            + digits(Int32(milliseconds - milliseconds.floorDivided(by: 1_000) * 1_000), 3) + "Z"
     }
 
     /// The part of the payload the view shows; the payload is a `DubbingRequest`.
     private struct StoredPayload: Decodable {
         var targetLanguage: String
+    }
+}
+
+extension Int64 {
+    /// Division rounding toward negative infinity, so times before 1970 format too.
+    fileprivate func floorDivided(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }
 }
