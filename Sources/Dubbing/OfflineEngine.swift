@@ -2,7 +2,7 @@ import Logging
 
 /// Dubs without any network: the uploaded subtitles, spoken by espeak-ng. For
 /// development, demos and tests; it needs subtitles in the target language.
-struct OfflineEngine: DubbingEngine {
+struct OfflineEngine: PipelineEngine {
     let pipeline: DubbingPipeline
 
     var name: String { "offline" }
@@ -25,20 +25,5 @@ struct OfflineEngine: DubbingEngine {
             return "the offline engine (espeak-ng) cannot speak \(targetLanguage)"
         }
         return nil
-    }
-
-    func dub(
-        _ request: DubbingRequest,
-        workFolder: String,
-        outputPath: String,
-        logger: Logger,
-        progress: @escaping @Sendable (DubbingStage, Double) async -> Void
-    ) async throws(DubbingError) {
-        if let reason = self.unsupportedReason(
-            targetLanguage: request.targetLanguage, hasSubtitles: request.subtitlesPath != nil, voice: request.voice
-        ) {
-            throw .unsupported(reason)
-        }
-        try await self.pipeline.run(request, workFolder: workFolder, outputPath: outputPath, logger: logger, progress: progress)
     }
 }

@@ -1,7 +1,7 @@
 import Logging
 
 /// Dubs with OpenAI: whisper-1 transcription, a chat model's translation, tts-1 speech.
-struct OpenAIEngine: DubbingEngine {
+struct OpenAIEngine: PipelineEngine {
     /// The voices of OpenAI's speech models (the newest ones need `gpt-4o-mini-tts`).
     static let voices: Set<String> = [
         "alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse", "marin", "cedar",
@@ -41,20 +41,5 @@ struct OpenAIEngine: DubbingEngine {
             return "unknown voice \(voice); choose one of \(Self.voices.sorted().joined(separator: ", "))"
         }
         return nil
-    }
-
-    func dub(
-        _ request: DubbingRequest,
-        workFolder: String,
-        outputPath: String,
-        logger: Logger,
-        progress: @escaping @Sendable (DubbingStage, Double) async -> Void
-    ) async throws(DubbingError) {
-        if let reason = self.unsupportedReason(
-            targetLanguage: request.targetLanguage, hasSubtitles: request.subtitlesPath != nil, voice: request.voice
-        ) {
-            throw .unsupported(reason)
-        }
-        try await self.pipeline.run(request, workFolder: workFolder, outputPath: outputPath, logger: logger, progress: progress)
     }
 }

@@ -1,0 +1,26 @@
+import Logging
+
+/// An engine that runs the shared `DubbingPipeline`: it refuses what it cannot do, then
+/// hands the request to the pipeline. The engines differ only in how they build it.
+protocol PipelineEngine: DubbingEngine {
+    var pipeline: DubbingPipeline { get }
+}
+
+extension PipelineEngine {
+    func dub(
+        _ request: DubbingRequest,
+        workFolder: String,
+        outputPath: String,
+        logger: Logger,
+        progress: @escaping @Sendable (DubbingStage, Double) async -> Void
+    ) async throws(DubbingError) {
+        // The API refuses such requests at upload; a job queued before a configuration
+        // change can still reach here.
+        if let reason = self.unsupportedReason(
+            targetLanguage: request.targetLanguage, hasSubtitles: request.subtitlesPath != nil, voice: request.voice
+        ) {
+            throw .unsupported(reason)
+        }
+        try await self.pipeline.run(request, workFolder: workFolder, outputPath: outputPath, logger: logger, progress: progress)
+    }
+}
