@@ -33,19 +33,32 @@ public final class SQLiteConnection: @unchecked Sendable {
         busyState = .allocate(capacity: 1)
         busyState.initialize(to: BusyState(timeoutNanoseconds: UInt64(busyTimeoutMilliseconds) * 1_000_000))
         sqlite3_busy_handler(handle, busyHandler, busyState)
-        do {
-            if !readOnly {
-                try execute("PRAGMA journal_mode = WAL")
-            }
-            try execute("PRAGMA foreign_keys = ON")
-            // Savepoints of batched writes keep their journals in memory, not in temp files.
-            try execute("PRAGMA temp_store = MEMORY")
-            try execute("PRAGMA synchronous = \(synchronous)")
-        } catch {
-            sqlite3_close_v2(handle)
-            busyState.deallocate()
-            throw error
+        // From here on every stored property is set, so a throw runs `deinit`, which
+        // closes the handle and frees the busy state: closing them here too would free
+        // them twice.
+        if !readOnly {
+            try enableWriteAheadLog()
         }
+        try execute("PRAGMA foreign_keys = ON")
+        // Savepoints of batched writes keep their journals in memory, not in temp files.
+        try execute("PRAGMA temp_store = MEMORY")
+        try execute("PRAGMA synchronous = \(synchronous)")
+    }
+
+    /// Switches the file to WAL. When several processes open a new file at once, the
+    /// switch can find the file locked by another's; SQLite then keeps the old mode, so
+    /// look at the mode it answers and try again for a while.
+    private func enableWriteAheadLog() throws {
+        for attempt in 0..<200 {
+            do {
+                let mode = try queryFirst("PRAGMA journal_mode = WAL") { row in row[0] as String }
+                if mode?.lowercased() == "wal" { return }
+            } catch let error as DatabaseError where error.isBusy {
+                // Another connection holds the lock; wait below and try again.
+            }
+            usleep(attempt < 20 ? 1_000 : 25_000)
+        }
+        throw DatabaseError.misuse("could not switch the database to WAL mode")
     }
 
     deinit {
