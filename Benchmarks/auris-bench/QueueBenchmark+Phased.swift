@@ -10,40 +10,15 @@ extension QueueBenchmark {
     /// capture — by `workerCount` workers, each on a connection of its own as a worker
     /// process has. Both phases are timed apart.
     func measurePhased(workerCount: Int) async throws -> String {
-        let directory = NSTemporaryDirectory() + "auris-bench-queue-\(UUID().uuidString.prefix(8))"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        var configuration = DatabaseQueue.Configuration()
-        configuration.synchronous = synchronous
-        let database = try await AurisStore.open(dataDirectory: directory, configuration: configuration)
-        let users = try await (0..<accounts).asyncMap { index in
-            try await Accounts(database: database).create(name: "bench\(index)", signupCredits: Int64(jobs)).id
-        }
-        var queueConfiguration = JobQueue.Configuration()
-        queueConfiguration.maxQueuedPerAccount = jobs
-        queueConfiguration.maxRunningPerAccount = 1_000
-        let producer = JobQueue(database: database, configuration: queueConfiguration)
+        let store = try await makeStore()
+        defer { store.remove() }
         let total = jobs
-        let producerCount = producers
 
         let enqueueStart = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for lane in 0..<producerCount {
-                group.addTask {
-                    for index in stride(from: lane, to: total, by: producerCount) {
-                        _ = try await producer.enqueue(EnqueueRequest(
-                            account: users[index % users.count], credits: 1, durationMilliseconds: 5_000, payload: "{}"))
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
+        try await store.enqueueAll(total: total, producerCount: producers)
         let enqueueSeconds = Self.seconds(ContinuousClock.now - enqueueStart)
 
-        let queues = try await (0..<workerCount).asyncMap { _ in
-            JobQueue(
-                database: try await AurisStore.open(dataDirectory: directory, configuration: configuration),
-                configuration: queueConfiguration)
-        }
+        let queues = try await (0..<workerCount).asyncMap { _ in try await store.workerQueue() }
         let slotCount = slots
         let drainStart = ContinuousClock.now
         let drained = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -67,8 +42,7 @@ extension QueueBenchmark {
         }
         let drainSeconds = Self.seconds(ContinuousClock.now - drainStart)
         guard drained == total else { throw ValidationError("drained \(drained) of \(total) jobs") }
-        let violations = try await AurisStore.violations(in: database)
-        guard violations.isEmpty else { throw ValidationError("invariants broken: \(violations)") }
+        try await store.verify()
         return String(
             format: #"{"bench":"queue","system":"auris","mode":"phased","workers":%d,"slots_per_worker":%d,"jobs":%d,"synchronous":"%@","jobs_per_second":%.0f,"enqueue_per_second":%.0f}"#,
             workerCount, slots, total, synchronous, Double(total) / drainSeconds, Double(total) / enqueueSeconds)

@@ -42,18 +42,8 @@ struct QueueBenchmark: AsyncParsableCommand {
     }
 
     func measure(workerCount: Int) async throws -> String {
-        let directory = NSTemporaryDirectory() + "auris-bench-queue-\(UUID().uuidString.prefix(8))"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        var configuration = DatabaseQueue.Configuration()
-        configuration.synchronous = synchronous
-        let database = try await AurisStore.open(dataDirectory: directory, configuration: configuration)
-        let users = try await (0..<accounts).asyncMap { index in
-            try await Accounts(database: database).create(name: "bench\(index)", signupCredits: Int64(jobs)).id
-        }
-        var queueConfiguration = JobQueue.Configuration()
-        queueConfiguration.maxQueuedPerAccount = jobs
-        queueConfiguration.maxRunningPerAccount = 1_000
-        let producer = JobQueue(database: database, configuration: queueConfiguration)
+        let store = try await makeStore()
+        defer { store.remove() }
         let total = jobs
         let producerCount = producers
 
@@ -61,24 +51,13 @@ struct QueueBenchmark: AsyncParsableCommand {
         let enqueueDuration = try await withThrowingTaskGroup(of: Duration.self) { group in
             group.addTask {
                 let enqueueStart = ContinuousClock.now
-                try await withThrowingTaskGroup(of: Void.self) { producers in
-                    for lane in 0..<producerCount {
-                        producers.addTask {
-                            for index in stride(from: lane, to: total, by: producerCount) {
-                                _ = try await producer.enqueue(EnqueueRequest(
-                                    account: users[index % users.count], credits: 1, durationMilliseconds: 5_000, payload: "{}"))
-                            }
-                        }
-                    }
-                    try await producers.waitForAll()
-                }
+                try await store.enqueueAll(total: total, producerCount: producerCount)
                 return ContinuousClock.now - enqueueStart
             }
             let done = Counter()
             for worker in 0..<workerCount {
                 // Each worker is a connection of its own, as a worker process has.
-                let connection = try await AurisStore.open(dataDirectory: directory, configuration: configuration)
-                let queue = JobQueue(database: connection, configuration: queueConfiguration)
+                let queue = try await store.workerQueue()
                 for slot in 0..<slots {
                 group.addTask {
                     let owner = "bench-\(worker)-\(slot)"
@@ -99,10 +78,9 @@ struct QueueBenchmark: AsyncParsableCommand {
             return enqueueDuration
         }
         let elapsed = ContinuousClock.now - started
-        let violations = try await AurisStore.violations(in: database)
-        guard violations.isEmpty else { throw ValidationError("invariants broken: \(violations)") }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let enqueueSeconds = Double(enqueueDuration.components.seconds) + Double(enqueueDuration.components.attoseconds) / 1e18
+        try await store.verify()
+        let seconds = Self.seconds(elapsed)
+        let enqueueSeconds = Self.seconds(enqueueDuration)
         return String(
             format: #"{"bench":"queue","system":"auris","workers":%d,"slots_per_worker":%d,"jobs":%d,"synchronous":"%@","jobs_per_second":%.0f,"enqueue_per_second":%.0f}"#,
             workerCount, slots, total, synchronous, Double(total) / seconds, Double(total) / enqueueSeconds)
