@@ -4,7 +4,7 @@ public import Dubbing
 public import Hummingbird
 public import Logging
 public import Prometheus
-public import Queue
+import Queue
 
 /// The HTTP API (DESIGN.md, "HTTP API"): build its router for tests, or a whole
 /// application to run.

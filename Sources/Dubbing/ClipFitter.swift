@@ -5,9 +5,13 @@ import Media
 /// them up with ffmpeg's `atempo` when they are longer than the slot (up to `maxTempo`),
 /// and cuts what still overflows with a short fade so the cut does not click.
 ///
-/// Samples are 16-bit little-endian mono at `sampleRate`, as bytes.
+/// Samples are 16-bit little-endian mono at `sampleRate`, as bytes. Clips already in
+/// that format (`.pcm`, OpenAI's `pcm` speech) are read as they are; others are decoded
+/// with ffmpeg.
 struct ClipFitter: Sendable {
-    static let sampleRate = 24_000
+    static let sampleRate = OpenAIClient.speechSampleRate
+    /// The extension of clips that hold raw samples in this format.
+    static let rawClipExtension = "pcm"
     static let bytesPerSample = 2
     /// Below this much speed-up the change is not worth an ffmpeg run.
     static let minTempo = 1.02
@@ -40,6 +44,7 @@ struct ClipFitter: Sendable {
     }
 
     private func decode(_ file: String) async throws(DubbingError) -> [UInt8] {
+        if file.hasSuffix(".\(Self.rawClipExtension)") { return try self.readRaw(file) }
         do {
             return try await FFmpegCommand.ffmpeg([
                 "-i", file, "-map", "0:a:0", "-ac", "1", "-ar", "\(Self.sampleRate)",
@@ -52,6 +57,18 @@ struct ClipFitter: Sendable {
             try? FileManager.default.removeItem(atPath: file)
             throw .providerBadResponse("assemble: the clip \(file) cannot be decoded and was removed: \(error.standardErrorTail.suffix(300))")
         }
+    }
+
+    private func readRaw(_ file: String) throws(DubbingError) -> [UInt8] {
+        guard let contents = FileManager.default.contents(atPath: file) else {
+            throw .storageFailed("assemble: cannot read the clip \(file)")
+        }
+        guard contents.count.isMultiple(of: Self.bytesPerSample) else {
+            // Saved whole or not at all, so only a bad answer gets here: ask again next attempt.
+            try? FileManager.default.removeItem(atPath: file)
+            throw .providerBadResponse("assemble: the clip \(file) is not whole 16-bit samples and was removed")
+        }
+        return [UInt8](contents)
     }
 
     private func stretch(_ samples: [UInt8], tempo: Double) async throws(DubbingError) -> [UInt8] {

@@ -8,10 +8,16 @@ extension OpenAIClient {
         var model: String
         var input: String
         var voice: String
-        var response_format = "mp3"
+        /// Raw samples, 24 kHz 16-bit little-endian mono: what the assemble step mixes,
+        /// so a clip needs no decoding (no ffmpeg run per segment).
+        var response_format = "pcm"
     }
 
-    /// `POST /audio/speech`: the MP3 of `text` (at most `maxSpeechInputCharacters`).
+    /// The sample rate of `pcm` speech.
+    static let speechSampleRate = 24_000
+
+    /// `POST /audio/speech`: `text` (at most `maxSpeechInputCharacters`) spoken as raw
+    /// samples at `speechSampleRate`, 16-bit little-endian mono.
     func speech(text: String, model: String, voice: String) async throws(DubbingError) -> Data {
         precondition(text.count <= Self.maxSpeechInputCharacters, "split the text before asking for speech")
         let body: Data
@@ -27,7 +33,9 @@ extension OpenAIClient {
             operation: "speech",
             timeoutSeconds: self.requestTimeoutSeconds
         )
-        guard !audio.isEmpty else { throw .providerBadResponse("speech: the answer is empty") }
+        guard !audio.isEmpty, audio.count.isMultiple(of: 2) else {
+            throw .providerBadResponse("speech: the answer is not 16-bit samples (\(audio.count) bytes)")
+        }
         return audio
     }
 }

@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 
 /// Turns an OpenAI error answer or a transport failure into a `DubbingError`, deciding
 /// what another attempt could fix, as the official SDKs do: 408, 409, 429 and 5xx are
@@ -94,19 +96,22 @@ enum OpenAIErrorClassifier {
         return formatter.date(from: text)
     }
 
-    /// A request that got no HTTP answer: timeouts and network failures are transient.
+    /// A request that got no HTTP answer: timeouts and network failures are transient;
+    /// an answer too large to read is a bad answer.
     static func classify(transportError error: any Error, operation: String) -> DubbingError {
         if Task.isCancelled { return .canceled }
-        guard let urlError = error as? URLError else {
+        if error is NIOTooManyBytesError {
+            return .providerBadResponse("\(operation): the answer is larger than \(OpenAIClient.maxAnswerBytes) bytes")
+        }
+        guard let clientError = error as? HTTPClientError else {
+            // Connection refused or reset, DNS, TLS: NIO's errors describe themselves.
             return .providerConnection("\(operation): \(error)")
         }
-        switch urlError.code {
-        case .timedOut:
-            return .providerTimeout("\(operation): no answer in time")
-        case .cancelled:
-            return Task.isCancelled ? .canceled : .providerConnection("\(operation): request cancelled")
+        switch clientError {
+        case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .tlsHandshakeTimeout, .getConnectionFromPoolTimeout:
+            return .providerTimeout("\(operation): no answer in time (\(clientError))")
         default:
-            return .providerConnection("\(operation): \(urlError.localizedDescription) (\(urlError.code.rawValue))")
+            return .providerConnection("\(operation): \(clientError)")
         }
     }
 }

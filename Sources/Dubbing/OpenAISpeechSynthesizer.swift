@@ -1,4 +1,5 @@
-/// Speech from `POST /audio/speech`, saved as the MP3 the provider returns.
+/// Speech from `POST /audio/speech`, saved as the raw samples the provider returns
+/// (`.pcm`: the assemble step's own format).
 struct OpenAISpeechSynthesizer: SpeechSynthesizer {
     let client: OpenAIClient
     let folder: WorkFolder
@@ -6,7 +7,7 @@ struct OpenAISpeechSynthesizer: SpeechSynthesizer {
     let defaultVoice: String
     let concurrency: Int
 
-    var clipExtension: String { "mp3" }
+    var clipExtension: String { ClipFitter.rawClipExtension }
     var maxInputCharacters: Int { OpenAIClient.maxSpeechInputCharacters }
 
     func synthesize(_ text: String, language: String, voice: String?, to file: String) async throws(DubbingError) {

@@ -41,15 +41,19 @@ struct JobRunner: Sendable {
         let progress = JobProgress()
         let workFolder = files.workFolder(jobID: job.id)
         let outputPath = files.resultPath(jobID: job.id)
+        let providerWait = ProviderWaitClock()
+        let startedAt = ContinuousClock.now
         let outcome = await withTaskGroup(of: Outcome.self) { group in
             group.addTask {
-                do throws(DubbingError) {
-                    try await engine.dub(request, workFolder: workFolder, outputPath: outputPath, logger: logger) { stage, fraction in
-                        progress.update(stage: stage.rawValue, progress: fraction)
+                await ProviderWaitClock.$current.withValue(providerWait) {
+                    do throws(DubbingError) {
+                        try await engine.dub(request, workFolder: workFolder, outputPath: outputPath, logger: logger) { stage, fraction in
+                            progress.update(stage: stage.rawValue, progress: fraction)
+                        }
+                        return .finished(.success(()))
+                    } catch {
+                        return .finished(.failure(error))
                     }
-                    return .finished(.success(()))
-                } catch {
-                    return .finished(.failure(error))
                 }
             }
             group.addTask { .stopped(await supervise(job, progress: progress)) }
@@ -61,7 +65,18 @@ struct JobRunner: Sendable {
             while await group.next() != nil {}
             return first
         }
-        await settle(job, outcome, request: request, logger: logger)
+        // The attempt's time, and how much of it was spent waiting on the provider: the
+        // difference is this worker's own cost per job (ffmpeg, files, bookkeeping).
+        var settleLogger = logger
+        let elapsed = startedAt.duration(to: .now)
+        settleLogger[metadataKey: "elapsed_ms"] = "\(Self.milliseconds(elapsed))"
+        settleLogger[metadataKey: "provider_wait_ms"] = "\(Self.milliseconds(providerWait.waited))"
+        settleLogger[metadataKey: "overhead_ms"] = "\(Self.milliseconds(elapsed - providerWait.waited))"
+        await settle(job, outcome, request: request, logger: settleLogger)
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
     /// Heartbeats until the job must stop; returns only then (or when cancelled because

@@ -10,7 +10,7 @@ extension FakeOpenAIServer {
     static let audioExtensions: Set<String> = ["flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "wav", "webm"]
 
     /// `verbose_json` with one segment per `transcriptionSegmentSeconds` of the uploaded
-    /// audio (measured with ffprobe); each text names the audio's hash so texts of
+    /// audio (measured in-process); each text names the audio's hash so texts of
     /// different uploads differ.
     func transcribe(_ request: Request, body: ByteBuffer) async throws -> Outcome {
         guard let form = FakeOpenAIMultipart.parse(body, contentType: request.headers[.contentType]) else {
@@ -81,7 +81,7 @@ extension FakeOpenAIServer {
         ]), input: segments.compactMap { $0["text"] as? String }.joined(separator: "\n"))
     }
 
-    /// Real MP3 bytes: a tone whose length grows with the text.
+    /// Real audio bytes (`mp3`, the API's default, or raw `pcm`): a tone whose length grows with the text.
     func speak(body: ByteBuffer) async throws -> Outcome {
         guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
               let input = object["input"] as? String, let voice = object["voice"] as? String, object["model"] is String
@@ -94,13 +94,17 @@ extension FakeOpenAIServer {
         guard Self.speechVoices.contains(voice) else {
             return .refusal(Self.error(.badRequest, "Invalid voice \(voice)", type: "invalid_request_error", code: nil, param: "voice"))
         }
-        guard (object["response_format"] as? String ?? "mp3") == "mp3" else {
-            return .refusal(Self.error(.badRequest, "The fake speaks mp3 only", type: "invalid_request_error", code: nil, param: "response_format"))
+        let format = object["response_format"] as? String ?? "mp3"
+        guard format == "mp3" || format == "pcm" else {
+            return .refusal(Self.error(.badRequest, "The fake speaks mp3 and pcm only", type: "invalid_request_error", code: nil, param: "response_format"))
         }
         let seconds = min(20, max(0.3, Double(input.count) * self.configuration.speechSecondsPerCharacter))
-        let mp3 = try await self.audio.tone(tenthsOfSecond: Int((seconds * 10).rounded()))
+        let tenths = Int((seconds * 10).rounded())
+        let (audio, contentType) = format == "pcm"
+            ? (self.audio.pcmTone(tenthsOfSecond: tenths), "audio/pcm")
+            : (try await self.audio.tone(tenthsOfSecond: tenths), "audio/mpeg")
         return .answer(
-            Response(status: .ok, headers: [.contentType: "audio/mpeg"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: mp3))),
+            Response(status: .ok, headers: [.contentType: contentType], body: ResponseBody(byteBuffer: ByteBuffer(bytes: audio))),
             input: input
         )
     }

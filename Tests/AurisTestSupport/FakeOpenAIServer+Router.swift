@@ -72,7 +72,7 @@ extension FakeOpenAIServer {
         else {
             return Self.error(.unauthorized, "Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key")
         }
-        if latencyMilliseconds > 0 { try await Task.sleep(for: .milliseconds(latencyMilliseconds)) }
+        if latencyMilliseconds > 0 { try await self.hold(milliseconds: latencyMilliseconds) }
 
         var dropSegment = false
         switch fault {
@@ -92,11 +92,11 @@ extension FakeOpenAIServer {
         case .badRequest:
             return Self.error(.badRequest, "Invalid request (injected).", type: "invalid_request_error", code: nil)
         case .hang:
-            // Ends early only when the server stops (cancellation); the client should have given up long before.
-            try await Task.sleep(for: .seconds(self.configuration.hangSeconds))
+            // Ends early only when the server stops; the client should have given up long before.
+            try await self.hold(milliseconds: Int(self.configuration.hangSeconds * 1_000))
             return Self.error(.gatewayTimeout, "Hung request released.", type: "server_error", code: nil)
         case .delay(let milliseconds):
-            try await Task.sleep(for: .milliseconds(milliseconds))
+            try await self.hold(milliseconds: milliseconds)
         case .dropSegment:
             dropSegment = true
         case nil:

@@ -2,11 +2,12 @@ import Foundation
 import Hummingbird
 public import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// An OpenAI-compatible server on 127.0.0.1 for tests and scripts: real wire formats
 /// (multipart transcription with `verbose_json` segments, structured chat completions,
-/// speech as real MP3 bytes, OpenAI's error JSON), fault injection per endpoint, and
+/// speech as real MP3 or raw PCM bytes, OpenAI's error JSON), fault injection per endpoint, and
 /// call counts per endpoint and input, so a test can assert that no step was paid twice.
 ///
 /// ```swift
@@ -45,6 +46,7 @@ public final class FakeOpenAIServer: Sendable {
     private struct Running {
         var port: Int
         var task: Task<Void, Never>
+        var services: ServiceGroup
     }
 
     let configuration: Configuration
@@ -52,11 +54,14 @@ public final class FakeOpenAIServer: Sendable {
     let audio = FakeOpenAIAudio()
     let logger: Logger
     private let running = Mutex<Running?>(nil)
+    /// Set by `stop()`: held requests (latency, `hang`) answer at once so the graceful
+    /// shutdown need not wait for them.
+    private let stopping = Atomic<Bool>(false)
 
     public init(configuration: Configuration = Configuration(), logger: Logger? = nil) {
         self.configuration = configuration
         var defaultLogger = Logger(label: "fake-openai")
-        // `stop()` cancels open connections, which Hummingbird reports as errors: not news in a test.
+        // Connections a client drops mid-request are reported as errors: not news in a test.
         defaultLogger.logLevel = .critical
         self.logger = logger ?? defaultLogger
     }
@@ -77,9 +82,13 @@ public final class FakeOpenAIServer: Sendable {
             logger: self.logger
         )
         let logger = self.logger
+        // Stopped by a graceful shutdown, not by cancelling: a connection accepted while
+        // a cancelled server unwinds trips NIO's "NIOAsyncWriter deinited" trap, and a
+        // client (AsyncHTTPClient) may finish connecting just then.
+        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
         let task = Task {
             do {
-                try await app.run()
+                try await services.run()
             } catch {
                 logger.error("fake OpenAI server stopped", metadata: ["error": "\(error)"])
             }
@@ -89,15 +98,31 @@ public final class FakeOpenAIServer: Sendable {
             task.cancel()
             throw FakeOpenAIStartError(port: port)
         }
-        self.running.withLock { $0 = Running(port: boundPort, task: task) }
+        self.stopping.store(false, ordering: .relaxed)
+        self.running.withLock { $0 = Running(port: boundPort, task: task, services: services) }
         return boundPort
     }
 
-    /// Stops listening and ends requests held by `hang`. Safe to call twice.
+    /// Stops listening, answers held requests at once and waits for open connections
+    /// to end (cancelling them after 10 s). Safe to call twice.
     public func stop() async {
         guard let running = self.running.withLock({ running in defer { running = nil }; return running }) else { return }
-        running.task.cancel()
+        self.stopping.store(true, ordering: .relaxed)
+        await running.services.triggerGracefulShutdown()
+        let deadline = Task {
+            try? await Task.sleep(for: .seconds(10))
+            if !Task.isCancelled { running.task.cancel() }
+        }
         await running.task.value
+        deadline.cancel()
+    }
+
+    /// Holds a request for `milliseconds`, or until the server stops.
+    func hold(milliseconds: Int) async throws {
+        let end = ContinuousClock.now + .milliseconds(milliseconds)
+        while !self.stopping.load(ordering: .relaxed), ContinuousClock.now < end {
+            try await Task.sleep(for: min(.milliseconds(50), ContinuousClock.now.duration(to: end)))
+        }
     }
 
     /// Serves until the calling task is cancelled, then stops: the body of a standalone
@@ -112,7 +137,7 @@ public final class FakeOpenAIServer: Sendable {
         await withTaskCancellationHandler {
             await task.value
         } onCancel: {
-            task.cancel()
+            Task { await self.stop() }
         }
         await self.stop()
     }

@@ -60,3 +60,31 @@ extension ClipFitterTests {
         #expect(!FileManager.default.fileExists(atPath: clip))
     }
 }
+
+extension ClipFitterTests {
+    /// OpenAI's `pcm` speech is already the track's format: read, not decoded.
+    @Test func aRawClipIsTakenAsItsSamples() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let samples: [UInt8] = (0..<ClipFitter.sampleRate).flatMap { index -> [UInt8] in
+            let value = UInt16(bitPattern: Int16(index % 2_000 - 1_000))
+            return [UInt8(value & 0xFF), UInt8(value >> 8)]
+        }
+        let clip = folder.file("0001.\(ClipFitter.rawClipExtension)")
+        #expect(FileManager.default.createFile(atPath: clip, contents: Data(samples)))
+        let fitted = try await self.fitter(folder).fittedSamples(clipFiles: [clip], roomSamples: 2 * ClipFitter.sampleRate)
+        #expect(fitted == samples)
+    }
+
+    @Test func aRawClipOfHalfASampleIsRemovedAndTheErrorIsTransient() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let clip = folder.file("0002.\(ClipFitter.rawClipExtension)")
+        #expect(FileManager.default.createFile(atPath: clip, contents: Data([1, 2, 3])))
+        let error = await #expect(throws: DubbingError.self) {
+            _ = try await self.fitter(folder).fittedSamples(clipFiles: [clip], roomSamples: ClipFitter.sampleRate)
+        }
+        #expect(error?.isTransient == true)
+        #expect(!FileManager.default.fileExists(atPath: clip))
+    }
+}

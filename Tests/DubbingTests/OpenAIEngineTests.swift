@@ -88,7 +88,8 @@ import Testing
     @Test func splitsLongSourcesIntoPiecesAndOffsetsTheirSegments() async throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        try await withFakeOpenAI { server in
+        // A segment per 2 s: two in each piece, wherever within ±0.4 s the cut falls.
+        try await withFakeOpenAI(.init(transcriptionSegmentSeconds: 2)) { server in
             let source = try await AudioFixture.tone(seconds: 8, at: folder.file("source.wav"))
             var configuration = EngineConfiguration.fake(server)
             // 40 kB at 64 kbit/s: pieces of at most 4.5 s, so two of about 4.5 s and 3.5 s.
@@ -104,9 +105,9 @@ import Testing
             #expect(server.answered(.transcriptions) == 2)
             let transcript = try #require(work.readJSON([Segment].self, from: work.transcriptFile))
             // The fake's segments start at 0 in each piece: the second piece's first one lands at the piece's offset.
-            #expect(transcript.count == 3)
+            #expect(transcript.count == 4)
             #expect(transcript.first?.startMilliseconds == 0)
-            #expect(transcript.last?.startMilliseconds == pieces[1].offsetMilliseconds)
+            #expect(transcript[2].startMilliseconds == pieces[1].offsetMilliseconds)
         }
     }
 

@@ -13,11 +13,9 @@ Prints one summary line; exits 1 on any violation. Loopback only; bounded in tim
 Standard library only.
 """
 import argparse
-import io
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import subprocess
@@ -25,10 +23,9 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
-import wave
+
+from harness import Fake, alive, free_port, make_clip, multipart, request, wait_ready
 
 TERMINAL = {"succeeded", "failed", "canceled"}
 
@@ -41,82 +38,6 @@ class Violations(list):
 
 def log(message):
     print("chaos: " + message, file=sys.stderr, flush=True)
-
-
-# ---------------------------------------------------------------- HTTP
-
-def request(method, url, body=None, headers=None, timeout=30):
-    """(status, parsed JSON or {}, headers); status 0 when the server could not be reached."""
-    data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as response:
-            raw = response.read()
-            return response.status, parse_json(raw), dict(response.headers)
-    except urllib.error.HTTPError as error:
-        return error.code, parse_json(error.read()), dict(error.headers)
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-        return 0, {}, {}
-
-
-def parse_json(raw):
-    try:
-        value = json.loads(raw or b"{}")
-        return value if isinstance(value, dict) else {}
-    except ValueError:
-        return {}
-
-
-def multipart(fields, file_name, file_bytes):
-    boundary = "chaos-" + uuid.uuid4().hex
-    parts = []
-    for name, value in fields.items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
-        f"Content-Type: audio/wav\r\n\r\n".encode() + file_bytes + b"\r\n")
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
-
-
-# ---------------------------------------------------------------- audio
-
-def make_clip(seconds, rng):
-    """A distinct WAV (16 kHz mono, noise), so that no two jobs send the fake the same audio."""
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as clip:
-        clip.setnchannels(1)
-        clip.setsampwidth(2)
-        clip.setframerate(16_000)
-        clip.writeframes(rng.randbytes(int(16_000 * seconds) * 2))
-    return buffer.getvalue()
-
-
-# ---------------------------------------------------------------- processes
-
-class Fake:
-    def __init__(self, binary):
-        self.process = subprocess.Popen([binary], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        line = self.process.stdout.readline()
-        listening = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
-        if not listening:
-            raise SystemExit("chaos: fake-openai did not start: " + line)
-        self.base = f"http://127.0.0.1:{int(listening.group(1))}"
-
-    def control(self, path, body):
-        status, _, _ = request("POST", self.base + path, body)
-        if status != 200:
-            raise SystemExit(f"chaos: fake-openai {path} answered {status}")
-
-    def stats(self):
-        status, stats, _ = request("GET", self.base + "/_fake/stats")
-        if status != 200:
-            raise SystemExit("chaos: cannot read the fake's stats")
-        return stats
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
 
 
 class Up:
@@ -178,14 +99,6 @@ class Up:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-
-
-def alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 # ---------------------------------------------------------------- load
@@ -474,22 +387,6 @@ def main():
             log("data kept in " + data)
         else:
             shutil.rmtree(data, ignore_errors=True)
-
-
-def wait_ready(base, deadline):
-    while time.monotonic() < deadline:
-        status, _, _ = request("GET", base + "/readyz", timeout=2)
-        if status == 200:
-            return
-        time.sleep(0.1)
-    raise SystemExit("chaos: the API did not come back")
-
-
-def free_port():
-    import socket
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 if __name__ == "__main__":
