@@ -72,7 +72,7 @@ extension FakeOpenAIServer {
         else {
             return Self.error(.unauthorized, "Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key")
         }
-        if latencyMilliseconds > 0 { try await self.hold(milliseconds: latencyMilliseconds) }
+        if latencyMilliseconds > 0 { try await self.runner.hold(milliseconds: latencyMilliseconds) }
 
         var dropSegment = false
         switch fault {
@@ -93,10 +93,10 @@ extension FakeOpenAIServer {
             return Self.error(.badRequest, "Invalid request (injected).", type: "invalid_request_error", code: nil)
         case .hang:
             // Ends early only when the server stops; the client should have given up long before.
-            try await self.hold(milliseconds: Int(self.configuration.hangSeconds * 1_000))
+            try await self.runner.hold(milliseconds: Int(self.configuration.hangSeconds * 1_000))
             return Self.error(.gatewayTimeout, "Hung request released.", type: "server_error", code: nil)
         case .delay(let milliseconds):
-            try await self.hold(milliseconds: milliseconds)
+            try await self.runner.hold(milliseconds: milliseconds)
         case .dropSegment:
             dropSegment = true
         case nil:

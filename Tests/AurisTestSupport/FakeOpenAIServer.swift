@@ -2,8 +2,6 @@ import Foundation
 import Hummingbird
 public import Logging
 import NIOCore
-import ServiceLifecycle
-import Synchronization
 
 /// An OpenAI-compatible server on 127.0.0.1 for tests and scripts: real wire formats
 /// (multipart transcription with `verbose_json` segments, structured chat completions,
@@ -43,20 +41,11 @@ public final class FakeOpenAIServer: Sendable {
         }
     }
 
-    private struct Running {
-        var port: Int
-        var task: Task<Void, Never>
-        var services: ServiceGroup
-    }
-
     let configuration: Configuration
     let state = FakeOpenAIState()
     let audio = FakeOpenAIAudio()
     let logger: Logger
-    private let running = Mutex<Running?>(nil)
-    /// Set by `stop()`: held requests (latency, `hang`) answer at once so the graceful
-    /// shutdown need not wait for them.
-    private let stopping = Atomic<Bool>(false)
+    let runner = FakeServerRunner()
 
     public init(configuration: Configuration = Configuration(), logger: Logger? = nil) {
         self.configuration = configuration
@@ -70,59 +59,16 @@ public final class FakeOpenAIServer: Sendable {
     /// - Parameter port: 0 picks a free port.
     /// - Returns: the port it listens on.
     public func start(port: Int = 0) async throws -> Int {
-        precondition(self.running.withLock { $0 == nil }, "the fake OpenAI server is already running")
-        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: self.makeRouter(),
-            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: "fake-openai"),
-            onServerRunning: { channel in
-                if let port = channel.localAddress?.port { portContinuation.yield(port) }
-                portContinuation.finish()
-            },
-            logger: self.logger
-        )
-        let logger = self.logger
-        // Stopped by a graceful shutdown, not by cancelling: a connection accepted while
-        // a cancelled server unwinds trips NIO's "NIOAsyncWriter deinited" trap, and a
-        // client (AsyncHTTPClient) may finish connecting just then.
-        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let task = Task {
-            do {
-                try await services.run()
-            } catch {
-                logger.error("fake OpenAI server stopped", metadata: ["error": "\(error)"])
-            }
-            portContinuation.finish()
-        }
-        guard let boundPort = await ports.first(where: { _ in true }) else {
-            task.cancel()
+        guard let boundPort = await self.runner.start(router: self.makeRouter(), port: port, serverName: "fake-openai", logger: self.logger) else {
             throw FakeOpenAIStartError(port: port)
         }
-        self.stopping.store(false, ordering: .relaxed)
-        self.running.withLock { $0 = Running(port: boundPort, task: task, services: services) }
         return boundPort
     }
 
     /// Stops listening, answers held requests at once and waits for open connections
-    /// to end (cancelling them after 10 s). Safe to call twice.
+    /// to end. Safe to call twice.
     public func stop() async {
-        guard let running = self.running.withLock({ running in defer { running = nil }; return running }) else { return }
-        self.stopping.store(true, ordering: .relaxed)
-        await running.services.triggerGracefulShutdown()
-        let deadline = Task {
-            try? await Task.sleep(for: .seconds(10))
-            if !Task.isCancelled { running.task.cancel() }
-        }
-        await running.task.value
-        deadline.cancel()
-    }
-
-    /// Holds a request for `milliseconds`, or until the server stops.
-    func hold(milliseconds: Int) async throws {
-        let end = ContinuousClock.now + .milliseconds(milliseconds)
-        while !self.stopping.load(ordering: .relaxed), ContinuousClock.now < end {
-            try await Task.sleep(for: min(.milliseconds(50), ContinuousClock.now.duration(to: end)))
-        }
+        await self.runner.stop()
     }
 
     /// Serves until the calling task is cancelled, then stops: the body of a standalone
@@ -131,20 +77,13 @@ public final class FakeOpenAIServer: Sendable {
     ///   - port: 0 picks a free port.
     ///   - onStarted: receives the port once the server listens (print it for the script).
     public func run(port: Int = 0, onStarted: (Int) -> Void) async throws {
-        let boundPort = try await self.start(port: port)
-        onStarted(boundPort)
-        guard let task = self.running.withLock({ $0?.task }) else { return }
-        await withTaskCancellationHandler {
-            await task.value
-        } onCancel: {
-            Task { await self.stop() }
-        }
-        await self.stop()
+        onStarted(try await self.start(port: port))
+        await self.runner.waitUntilCancelled()
     }
 
     /// `http://127.0.0.1:<port>/v1`, the value for `OPENAI_BASE_URL`.
     public var baseURL: String {
-        guard let port = self.running.withLock({ $0?.port }) else { preconditionFailure("start the server first") }
+        guard let port = self.runner.port else { preconditionFailure("start the server first") }
         return "http://127.0.0.1:\(port)/v1"
     }
 

@@ -95,9 +95,11 @@ extension FakeStripeServer {
             return Self.error(FakeStripeAPIError(
                 status: 500, type: "api_error", message: "An unknown error occurred while processing your request.", code: nil))
         case .hang:
-            try await Task.sleep(for: .seconds(hangSeconds))
+            // Ends early only when the server stops; the client should have given up long before.
+            try await runner.hold(milliseconds: Int(hangSeconds * 1_000))
+            return Self.error(FakeStripeAPIError(status: 500, type: "api_error", message: "Hung request released.", code: nil))
         case .delay(let milliseconds):
-            try await Task.sleep(for: .milliseconds(milliseconds))
+            try await runner.hold(milliseconds: milliseconds)
         case nil:
             break
         }

@@ -1,13 +1,14 @@
+import AsyncHTTPClient
 import Foundation
 import Logging
+import NIOCore
+import NIOHTTP1
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// The one Stripe call Auris makes: `POST /v1/checkout/sessions`. It does not retry: the
 /// buyer is waiting, and a retry by the caller with the same idempotency key gets the
-/// same session from Stripe rather than a second one.
+/// same session from Stripe rather than a second one. Over AsyncHTTPClient, as the
+/// OpenAI client (URLSession on Linux spins while it waits for an answer).
 struct StripeClient: Sendable {
     /// What Stripe answers for a new Checkout Session (the fields Auris needs).
     struct CreatedSession: Sendable, Equatable, Decodable {
@@ -18,16 +19,14 @@ struct StripeClient: Sendable {
     let apiBaseURL: String
     let secretKey: String
     let requestTimeoutSeconds: Double
-    let session: URLSession
     let logger: Logger
+    /// Stripe's answers here are a few kilobytes; a larger one is refused, not buffered.
+    static let maxAnswerBytes = 1 << 20
 
     init(apiBaseURL: String, secretKey: String, requestTimeoutSeconds: Double, logger: Logger) {
         self.apiBaseURL = apiBaseURL.hasSuffix("/") ? String(apiBaseURL.dropLast()) : apiBaseURL
         self.secretKey = secretKey
         self.requestTimeoutSeconds = requestTimeoutSeconds
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForResource = requestTimeoutSeconds
-        self.session = URLSession(configuration: configuration)
         self.logger = logger
     }
 
@@ -40,31 +39,32 @@ struct StripeClient: Sendable {
         guard let url = URL(string: "\(apiBaseURL)/v1/checkout/sessions"), url.scheme != nil, url.host != nil else {
             throw PaymentsError(.providerUnavailable, "STRIPE_API_BASE does not form a valid URL")
         }
-        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: requestTimeoutSeconds)
-        request.httpMethod = "POST"
-        request.setValue("Bearer \(secretKey)", forHTTPHeaderField: "Authorization")
-        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
-        request.setValue(idempotencyKey, forHTTPHeaderField: "Idempotency-Key")
-        request.setValue("auris", forHTTPHeaderField: "User-Agent")
-        request.httpBody = Data(form.encoded.utf8)
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(secretKey)")
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.headers.add(name: "Idempotency-Key", value: idempotencyKey)
+        request.headers.add(name: "User-Agent", value: "auris")
+        request.body = .bytes(ByteBuffer(string: form.encoded))
 
+        let status: Int
         let data: Data
-        let http: HTTPURLResponse
+        let requestID: String
         do {
-            let finished = request
-            let (body, response) = try await withDeadline(seconds: requestTimeoutSeconds) {
-                try await self.session.data(for: finished)
+            let timeout = TimeAmount.milliseconds(Int64(requestTimeoutSeconds * 1_000))
+            (status, data, requestID) = try await withDeadline(seconds: requestTimeoutSeconds) { [request] in
+                let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+                let body = try await response.body.collect(upTo: Self.maxAnswerBytes)
+                return (Int(response.status.code), Data(body.readableBytesView), response.headers.first(name: "Request-Id") ?? "-")
             }
-            guard let response = response as? HTTPURLResponse else { throw URLError(.badServerResponse) }
-            (data, http) = (body, response)
         } catch {
-            let reason = (error as? URLError)?.code == .timedOut ? "did not answer within \(requestTimeoutSeconds) s" : "could not be reached"
+            let timedOut = (error as? HTTPClientError).map { [.deadlineExceeded, .readTimeout, .connectTimeout].contains($0) } ?? false
+            let reason = timedOut ? "did not answer within \(requestTimeoutSeconds) s" : "could not be reached"
             logger.warning("Stripe unavailable", metadata: ["error": "\(error)", "idempotency_key": "\(idempotencyKey)"])
             throw PaymentsError(.providerUnavailable, "the payment provider \(reason); nothing was charged, try again")
         }
-        let requestID = http.value(forHTTPHeaderField: "Request-Id") ?? "-"
-        guard (200..<300).contains(http.statusCode) else {
-            throw refusal(status: http.statusCode, body: data, requestID: requestID)
+        guard (200..<300).contains(status) else {
+            throw refusal(status: status, body: data, requestID: requestID)
         }
         guard let created = try? JSONDecoder().decode(CreatedSession.self, from: data), Self.isPlausible(created) else {
             logger.error("Stripe answered without a usable session", metadata: ["request_id": "\(requestID)"])
@@ -99,8 +99,8 @@ struct StripeClient: Sendable {
         return url.scheme == "https" || url.scheme == "http"
     }
 
-    /// `URLRequest.timeoutInterval` only catches a silent connection, not one that
-    /// trickles bytes; this bounds the whole exchange.
+    /// The client's deadline covers the answer's head, not a body that trickles in
+    /// forever; this bounds the whole exchange.
     private func withDeadline<T: Sendable>(
         seconds: Double, _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
@@ -111,7 +111,7 @@ struct StripeClient: Sendable {
                 return nil
             }
             defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else { throw URLError(.timedOut) }
+            guard let first = try await group.next(), let value = first else { throw HTTPClientError.deadlineExceeded }
             return value
         }
     }
