@@ -1,4 +1,4 @@
-public import Dubbing
+import Dubbing
 public import Queue
 
 /// Everything the HTTP API needs to know, resolved from flags and environment by `auris`.

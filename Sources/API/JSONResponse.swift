@@ -1,5 +1,5 @@
-public import HTTPTypes
-public import Hummingbird
+import HTTPTypes
+import Hummingbird
 import Foundation
 
 /// A JSON value for responses whose shape is written out by hand, so the wire format

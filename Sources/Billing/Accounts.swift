@@ -69,7 +69,7 @@ public struct Accounts: Sendable {
         precondition(credits > 0, "a grant is positive")
         let now = clock.nowMilliseconds
         let id = RandomIdentifier.make(prefix: "grant", nowMilliseconds: now)
-        try await database.write { db in
+        _ = try await database.write { db in
             try Ledger(db).grant(
                 id: id, to: account, from: .grants, amount: credits, reason: .adminGrant, note: note, at: now)
         }

@@ -1,4 +1,4 @@
-public import Billing
+import Billing
 public import Database
 import Foundation
 

@@ -1,4 +1,4 @@
-public import Billing
+import Billing
 public import Database
 
 /// The job queue: every change of a job's state and its ledger movement in one

@@ -1,4 +1,4 @@
-public import Billing
+import Billing
 public import Database
 
 /// Checks invariant 4 of DESIGN.md — every job's hold matches its state — and that the

@@ -42,7 +42,7 @@ import Testing
 
         let verified = try await auris(["ledger", "verify"], dataDirectory: directory.path)
         #expect(verified.status == 0, "\(verified.standardError)")
-        try await database.write { db in
+        _ = try await database.write { db in
             try db.execute("UPDATE ledger_accounts SET debits_pending = 0 WHERE id = ?", Int64(id))
         }
         let tampered = try await auris(["ledger", "verify"], dataDirectory: directory.path)

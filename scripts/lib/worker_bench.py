@@ -44,6 +44,7 @@ def run(arguments, fake, workers, jobs, rng):
         "OPENAI_BASE_URL": fake.base + "/v1", "AURIS_LOG_LEVEL": "info",
     })
     processes = []
+    finished = False
     try:
         credits_per_job = -(-arguments.clip_seconds // 10)
         keys = []
@@ -110,6 +111,7 @@ def run(arguments, fake, workers, jobs, rng):
         if len(attempts) != jobs:
             raise SystemExit(f"worker bench: {len(attempts)} settled attempts logged for {jobs} jobs; see {data}")
         span_seconds = (last_end - first_start) / 1000
+        finished = True
         return {
             "bench": "worker", "workers": workers, "jobs": jobs, "clip_seconds": arguments.clip_seconds,
             "call_latency_ms": arguments.latency_ms,
@@ -123,7 +125,10 @@ def run(arguments, fake, workers, jobs, rng):
         for process in processes:
             process.kill()
             process.wait()
-        shutil.rmtree(data, ignore_errors=True)
+        if finished:
+            shutil.rmtree(data, ignore_errors=True)
+        else:
+            log("data kept in " + data)
 
 
 def main():

@@ -32,12 +32,21 @@ struct HealthRoutes: Sendable {
     func metrics(_ request: Request, context: AurisRequestContext) async throws -> Response {
         let counts = try await queue.countsByState()
         for (state, count) in counts {
-            registry.makeGauge(name: "auris_jobs", labels: [("state", state.rawValue)], help: "Jobs by state.").set(Int64(count))
+            registry.makeGauge(
+                descriptor: .init(namespace: "auris", metricName: "jobs", unitName: "", helpText: "Jobs by state."),
+                labels: [("state", state.rawValue)]
+            ).set(Int64(count))
         }
         let totals = try await accounts.totals()
-        registry.makeGauge(name: "auris_credits_reserved", help: "Credits held by queued and running jobs.").set(totals.reserved)
-        registry.makeGauge(name: "auris_credits_captured_total", help: "Credits captured by succeeded jobs.").set(totals.captured)
-        registry.makeGauge(name: "auris_credits_released_total", help: "Credits released by failed and canceled jobs.").set(totals.released)
+        registry.makeGauge(descriptor: .init(
+            namespace: "auris", metricName: "credits_reserved", unitName: "", helpText: "Credits held by queued and running jobs."
+        )).set(totals.reserved)
+        registry.makeGauge(descriptor: .init(
+            namespace: "auris", metricName: "credits_captured", unitName: "total", helpText: "Credits captured by succeeded jobs."
+        )).set(totals.captured)
+        registry.makeGauge(descriptor: .init(
+            namespace: "auris", metricName: "credits_released", unitName: "total", helpText: "Credits released by failed and canceled jobs."
+        )).set(totals.released)
         var bytes: [UInt8] = []
         registry.emit(into: &bytes)
         return Response(
