@@ -26,6 +26,15 @@ struct OpenAIClient: Sendable {
     /// samples (under 20 MB); anything past this is refused, not buffered.
     static let maxAnswerBytes = 64 << 20
 
+    /// One client for the process (a pool of kept-alive connections), never shut down.
+    /// It does not follow redirects: the API answers where OPENAI_BASE_URL says, and a
+    /// redirect would carry the request and its key elsewhere; a 3xx fails the call.
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
     init(
         baseURL: String,
         apiKey: String,
@@ -80,7 +89,7 @@ struct OpenAIClient: Sendable {
         let answer: (status: Int, headers: HTTPHeaders, body: ByteBuffer)
         do {
             answer = try await self.withDeadline(seconds: timeoutSeconds) {
-                let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(Int64(timeoutSeconds * 1_000)))
+                let response = try await Self.http.execute(request, timeout: .milliseconds(Int64(timeoutSeconds * 1_000)))
                 let body = try await response.body.collect(upTo: Self.maxAnswerBytes)
                 return (Int(response.status.code), response.headers, body)
             }

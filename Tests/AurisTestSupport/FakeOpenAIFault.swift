@@ -27,6 +27,9 @@ public enum FakeOpenAIFault: Sendable, Codable, Equatable {
     case delay(milliseconds: Int)
     /// Chat only: a 200 answer that leaves out one segment id (a model's mistake).
     case dropSegment
+    /// 303 to `/_fake/stats` (which answers 200 to the GET a follower would send): a
+    /// client that follows it sends its key where the base URL did not say.
+    case redirect
 }
 
 /// What the fake server has seen, for tests and for scripts (`GET /_fake/stats`).

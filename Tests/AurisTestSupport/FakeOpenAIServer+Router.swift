@@ -99,6 +99,8 @@ extension FakeOpenAIServer {
             try await self.runner.hold(milliseconds: milliseconds)
         case .dropSegment:
             dropSegment = true
+        case .redirect:
+            return Response(status: .seeOther, headers: [.location: "/_fake/stats"])
         case nil:
             break
         }

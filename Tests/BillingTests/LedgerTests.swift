@@ -114,7 +114,7 @@ import Testing
         defer { store.directory.remove() }
         let user = try await store.accounts.create(name: "Ada", signupCredits: 10).id
         #expect(try await store.violations() == [])
-        try await store.database.write { db in
+        _ = try await store.database.write { db in
             try db.execute("UPDATE ledger_accounts SET credits_posted = credits_posted + 100 WHERE id = ?", user.rawValue)
         }
         let violations = try await store.violations()
@@ -126,7 +126,7 @@ import Testing
         let store = try await TestStore.make()
         defer { store.directory.remove() }
         let user = try await store.accounts.create(name: "Ada", signupCredits: 10).id
-        try await store.database.write { db in
+        _ = try await store.database.write { db in
             try db.execute(
                 """
                 INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount, phase, reason, created_at_ms)

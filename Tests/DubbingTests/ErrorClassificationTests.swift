@@ -50,6 +50,15 @@ import Testing
         #expect(!error.isTransient)
     }
 
+    /// The key goes only where OPENAI_BASE_URL says: a redirect is not followed (the fake's
+    /// target would answer 200) but fails the call, permanently, naming the status.
+    @Test func aRedirectIsNotFollowed() async throws {
+        let error = try #require(try await self.speechError(.redirect))
+        #expect(error.code == "provider_rejected")
+        #expect(!error.isTransient)
+        #expect(error.message.contains("HTTP 303"))
+    }
+
     @Test func aHangingServerTimesOutAsTransient() async throws {
         let startedAt = ContinuousClock.now
         let error = try #require(try await self.speechError(.hang, requestTimeoutSeconds: 1))

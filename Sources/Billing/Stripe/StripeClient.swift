@@ -23,6 +23,14 @@ struct StripeClient: Sendable {
     /// Stripe's answers here are a few kilobytes; a larger one is refused, not buffered.
     static let maxAnswerBytes = 1 << 20
 
+    /// One client for the process, never shut down, that does not follow redirects (they
+    /// would carry the secret key elsewhere): a 3xx fails the call.
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
     init(apiBaseURL: String, secretKey: String, requestTimeoutSeconds: Double, logger: Logger) {
         self.apiBaseURL = apiBaseURL.hasSuffix("/") ? String(apiBaseURL.dropLast()) : apiBaseURL
         self.secretKey = secretKey
@@ -53,7 +61,7 @@ struct StripeClient: Sendable {
         do {
             let timeout = TimeAmount.milliseconds(Int64(requestTimeoutSeconds * 1_000))
             (status, data, requestID) = try await withDeadline(seconds: requestTimeoutSeconds) { [request] in
-                let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+                let response = try await Self.http.execute(request, timeout: timeout)
                 let body = try await response.body.collect(upTo: Self.maxAnswerBytes)
                 return (Int(response.status.code), Data(body.readableBytesView), response.headers.first(name: "Request-Id") ?? "-")
             }
