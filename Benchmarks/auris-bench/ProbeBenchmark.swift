@@ -76,9 +76,7 @@ struct ProbeBenchmark: AsyncParsableCommand {
             try body()
             runs += 1
         }
-        let elapsed = clock.now - start
-        let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return Double(runs) / elapsedSeconds
+        return Double(runs) / (clock.now - start).seconds
     }
 
     private static func rounded(_ value: Double) -> Double {

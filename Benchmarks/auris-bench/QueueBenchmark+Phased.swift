@@ -16,7 +16,7 @@ extension QueueBenchmark {
 
         let enqueueStart = ContinuousClock.now
         try await store.enqueueAll(total: total, producerCount: producers)
-        let enqueueSeconds = Self.seconds(ContinuousClock.now - enqueueStart)
+        let enqueueSeconds = (ContinuousClock.now - enqueueStart).seconds
 
         let queues = try await (0..<workerCount).asyncMap { _ in try await store.workerQueue() }
         let slotCount = slots
@@ -40,15 +40,11 @@ extension QueueBenchmark {
             }
             return try await group.reduce(0, +)
         }
-        let drainSeconds = Self.seconds(ContinuousClock.now - drainStart)
+        let drainSeconds = (ContinuousClock.now - drainStart).seconds
         guard drained == total else { throw ValidationError("drained \(drained) of \(total) jobs") }
         try await store.verify()
         return String(
             format: #"{"bench":"queue","system":"auris","mode":"phased","workers":%d,"slots_per_worker":%d,"jobs":%d,"synchronous":"%@","jobs_per_second":%.0f,"enqueue_per_second":%.0f}"#,
             workerCount, slots, total, synchronous, Double(total) / drainSeconds, Double(total) / enqueueSeconds)
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

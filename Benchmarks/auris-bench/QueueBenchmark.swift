@@ -79,8 +79,8 @@ struct QueueBenchmark: AsyncParsableCommand {
         }
         let elapsed = ContinuousClock.now - started
         try await store.verify()
-        let seconds = Self.seconds(elapsed)
-        let enqueueSeconds = Self.seconds(enqueueDuration)
+        let seconds = elapsed.seconds
+        let enqueueSeconds = enqueueDuration.seconds
         return String(
             format: #"{"bench":"queue","system":"auris","workers":%d,"slots_per_worker":%d,"jobs":%d,"synchronous":"%@","jobs_per_second":%.0f,"enqueue_per_second":%.0f}"#,
             workerCount, slots, total, synchronous, Double(total) / seconds, Double(total) / enqueueSeconds)

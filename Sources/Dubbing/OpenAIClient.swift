@@ -106,8 +106,7 @@ struct OpenAIClient: Sendable {
         // saves it first; the next stage or segment boundary stops the job.
         let data = Data(answer.body.readableBytesView)
         let requestID = answer.headers.first(name: "x-request-id") ?? "-"
-        let elapsed = startedAt.duration(to: .now).components
-        let elapsedMilliseconds = elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000
+        let elapsedMilliseconds = startedAt.duration(to: .now).wholeMilliseconds
         guard (200..<300).contains(answer.status) else {
             let classified = OpenAIErrorClassifier.classify(
                 status: answer.status,

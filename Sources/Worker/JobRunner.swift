@@ -69,14 +69,11 @@ struct JobRunner: Sendable {
         // difference is this worker's own cost per job (ffmpeg, files, bookkeeping).
         var settleLogger = logger
         let elapsed = startedAt.duration(to: .now)
-        settleLogger[metadataKey: "elapsed_ms"] = "\(Self.milliseconds(elapsed))"
-        settleLogger[metadataKey: "provider_wait_ms"] = "\(Self.milliseconds(providerWait.waited))"
-        settleLogger[metadataKey: "overhead_ms"] = "\(Self.milliseconds(elapsed - providerWait.waited))"
+        let waited = providerWait.waited
+        settleLogger[metadataKey: "elapsed_ms"] = "\(elapsed.wholeMilliseconds)"
+        settleLogger[metadataKey: "provider_wait_ms"] = "\(waited.wholeMilliseconds)"
+        settleLogger[metadataKey: "overhead_ms"] = "\((elapsed - waited).wholeMilliseconds)"
         await settle(job, outcome, request: request, logger: settleLogger)
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
     /// Heartbeats until the job must stop; returns only then (or when cancelled because
