@@ -1,8 +1,9 @@
-public import Billing
+import Billing
 public import Database
 public import Dubbing
 public import Hummingbird
 public import Logging
+public import Payments
 public import Prometheus
 import Queue
 

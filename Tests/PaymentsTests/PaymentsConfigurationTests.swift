@@ -1,4 +1,5 @@
 import Billing
+import Payments
 import Testing
 
 /// Payments are configured from the environment names DESIGN.md fixes, and never print a secret.

@@ -5,6 +5,7 @@ import Database
 import Dubbing
 import Foundation
 import Logging
+import Payments
 import Queue
 
 /// The settings `serve`, `worker` and `up` share: flags first, then environment, then
