@@ -7,7 +7,7 @@ public import Payments
 public import Prometheus
 import Queue
 
-/// The HTTP API (DESIGN.md, "HTTP API"): build its router for tests, or a whole
+/// The HTTP API (docs/openapi.yaml): build its router for tests, or a whole
 /// application to run.
 ///
 /// ```swift
