@@ -43,8 +43,7 @@ extension APIError {
         case .idempotencyConflict: self.init(.unprocessableContent, "idempotency_conflict", error.message)
         case .providerUnavailable: self.init(.badGateway, "payment_provider_unavailable", error.message)
         case .providerError: self.init(.badGateway, "payment_provider_error", error.message)
-        case .webhookDisabled:
-            self.init(.serviceUnavailable, "payments_disabled", "the Stripe webhook is not configured (STRIPE_WEBHOOK_SECRET is not set)")
+        case .webhookDisabled: self.init(.serviceUnavailable, "payments_disabled", error.message)
         case .missingSignature, .invalidSignature, .staleSignature, .invalidEvent:
             self.init(.badRequest, error.code.description, error.message)
         default:

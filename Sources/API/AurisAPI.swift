@@ -32,7 +32,8 @@ public enum AurisAPI {
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMappingMiddleware())
 
-        let health = HealthRoutes(database: database, queue: queue, accounts: accounts, registry: registry)
+        let health = HealthRoutes(
+            database: database, queue: queue, accounts: accounts, registry: registry, metricsToken: configuration.metricsToken)
         router.get("healthz", use: health.healthz)
         router.get("readyz", use: health.readyz)
         router.get("metrics", use: health.metrics)
