@@ -78,7 +78,12 @@ public enum AurisAPI {
         let router = router(configuration: configuration, database: database, engine: engine, payments: payments)
         return Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [EarlyResponseCloseHandler()])),
+            server: .http1(configuration: .init(additionalChannelHandlers: [
+                EarlyResponseCloseHandler(),
+                RequestReadTimeoutHandler(
+                    headerTimeout: .seconds(configuration.requestHeaderTimeoutSeconds),
+                    bodyProgressTimeout: .seconds(configuration.bodyProgressTimeoutSeconds)),
+            ])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "auris"),
             logger: logger)
     }

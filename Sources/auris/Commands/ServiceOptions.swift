@@ -34,6 +34,12 @@ struct ServiceOptions: ParsableArguments {
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         configuration.publicURL = Environment.value("AURIS_PUBLIC_URL")
             ?? "http://\(configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host):\(configuration.port)"
+        if let seconds = try Setting.integer(variable: "AURIS_HEADER_TIMEOUT_SECONDS", in: 1...600) {
+            configuration.requestHeaderTimeoutSeconds = seconds
+        }
+        if let seconds = try Setting.integer(variable: "AURIS_BODY_TIMEOUT_SECONDS", in: 1...600) {
+            configuration.bodyProgressTimeoutSeconds = seconds
+        }
         configuration.metricsToken = Environment.value("AURIS_METRICS_TOKEN")
         configuration.queue = try Self.queueConfiguration()
         return configuration
