@@ -24,6 +24,7 @@ struct DubUploadRoute: Sendable {
         // An account that cannot pay for the shortest job is refused before its body is
         // read: a key without credits must not make the server store and probe files.
         let balance = try await accounts.balance(of: account)
+        guard balance.debt == 0 else { throw LedgerError.accountInDebt(credits: balance.debt) }
         guard balance.available >= CreditPricing.minimumCredits else {
             throw LedgerError.insufficientCredits(required: CreditPricing.minimumCredits, available: balance.available)
         }
