@@ -51,7 +51,7 @@ public final class SQLiteConnection: @unchecked Sendable {
     private func enableWriteAheadLog() throws {
         for attempt in 0..<200 {
             do {
-                let mode = try queryFirst("PRAGMA journal_mode = WAL") { row in row[0] as String }
+                let mode = try queryFirst("PRAGMA journal_mode = WAL") { row in row["journal_mode"] as String }
                 if mode?.lowercased() == "wal" { return }
             } catch let error as DatabaseError where error.isBusy {
                 // Another connection holds the lock; wait below and try again.

@@ -56,7 +56,10 @@ extension Payments {
         guard let sessionID = event.sessionID,
             let session = try db.queryFirst(
                 "SELECT account_id, plan_id, credits, status FROM checkout_sessions WHERE id = ?", sessionID,
-                map: { row in (account: AccountID(rawValue: row[0]), planID: row[1] as String, credits: row[2] as Int64, status: row[3] as String) })
+                map: { row in
+                    (account: AccountID(rawValue: row["account_id"]), planID: row["plan_id"] as String,
+                     credits: row["credits"] as Int64, status: row["status"] as String)
+                })
         else { return .unknownSession }
         if session.status == "fulfilled" { return .alreadyFulfilled }
 
