@@ -1,5 +1,4 @@
 import CSQLite
-import Foundation
 
 /// The current row of a statement, valid only inside the closure that receives it.
 ///
@@ -12,26 +11,32 @@ import Foundation
 /// }
 /// ```
 public struct Row {
+    /// Result columns by name; a name that several columns share maps to `ambiguous`.
+    typealias ColumnIndexes = [String: Int32]
+
     let statement: OpaquePointer
+    let columns: ColumnIndexes
+
+    private static let ambiguous: Int32 = -1
 
     /// The value of the column named `column`, as the type the context asks for.
     ///
-    /// A name the query does not return is a programming error and traps.
+    /// A name the query does not return, or returns twice, is a programming error and traps.
     public subscript<Value: DatabaseValueConvertible>(_ column: String) -> Value {
-        Value.read(from: statement, at: index(of: column))
+        guard let index = columns[column] else { preconditionFailure("the query returns no column named \(column)") }
+        precondition(index != Self.ambiguous, "the query returns several columns named \(column)")
+        return Value.read(from: statement, at: index)
     }
 
-    /// A linear scan: a statement returns a few dozen columns at most, and comparing
-    /// their C strings costs less than hashing the name into a dictionary would.
-    private func index(of column: String) -> Int32 {
-        let count = sqlite3_column_count(statement)
-        let found: Int32? = column.withCString { name in
-            for index in 0..<count {
-                if let columnName = sqlite3_column_name(statement, index), strcmp(columnName, name) == 0 { return index }
-            }
-            return nil
+    /// Found once per prepared statement: looking names up on every read cost thirty
+    /// times the read itself on a job's 21 columns.
+    static func columnIndexes(of statement: OpaquePointer) -> ColumnIndexes {
+        var indexes: ColumnIndexes = [:]
+        for index in 0..<sqlite3_column_count(statement) {
+            guard let cName = sqlite3_column_name(statement, index) else { continue }
+            let name = String(cString: cName)
+            indexes[name] = indexes[name] == nil ? index : ambiguous
         }
-        guard let found else { preconditionFailure("the query returns no column named \(column)") }
-        return found
+        return indexes
     }
 }

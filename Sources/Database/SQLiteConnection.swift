@@ -10,6 +10,8 @@ import Foundation
 public final class SQLiteConnection: @unchecked Sendable {
     let handle: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
+    /// Each cached statement's result columns by name, found once when it is prepared.
+    private var columnIndexes: [OpaquePointer: Row.ColumnIndexes] = [:]
     private let busyState: UnsafeMutablePointer<BusyState>
 
     /// Opens (creating if needed) the database at `path` in WAL mode with foreign keys on.
@@ -88,8 +90,9 @@ public final class SQLiteConnection: @unchecked Sendable {
         defer { reset(statement) }
         try bind(arguments, to: statement, sql: sql)
         var results: [T] = []
+        let columns = columnIndexes[statement, default: [:]]
         while try step(statement, sql: sql) {
-            results.append(try map(Row(statement: statement)))
+            results.append(try map(Row(statement: statement, columns: columns)))
         }
         return results
     }
@@ -104,7 +107,7 @@ public final class SQLiteConnection: @unchecked Sendable {
         defer { reset(statement) }
         try bind(arguments, to: statement, sql: sql)
         guard try step(statement, sql: sql) else { return nil }
-        return try map(Row(statement: statement))
+        return try map(Row(statement: statement, columns: columnIndexes[statement, default: [:]]))
     }
 
     /// Runs several statements separated by semicolons, without arguments (migrations, pragmas).
@@ -129,6 +132,7 @@ public final class SQLiteConnection: @unchecked Sendable {
             throw error(sql: sql)
         }
         statements[sql] = statement
+        columnIndexes[statement] = Row.columnIndexes(of: statement)
         return statement
     }
 

@@ -68,4 +68,14 @@ import Testing
             _ = try await database.read { db in try db.queryFirst("SELECT 1 AS one") { row in row["two"] as Int64 } }
         }
     }
+
+    @Test func aNameTwoColumnsShareTraps() async {
+        await #expect(processExitsWith: .failure) {
+            let directory = try TemporaryDirectory()
+            let database = try await DatabaseQueue.open(
+                path: directory.appending("db.sqlite"),
+                migrations: [Migration("test.1", sql: "CREATE TABLE items (id INTEGER PRIMARY KEY) STRICT")])
+            _ = try await database.read { db in try db.queryFirst("SELECT 1 AS one, 2 AS one") { row in row["one"] as Int64 } }
+        }
+    }
 }
