@@ -60,22 +60,17 @@ import Testing
     }
 
     @Test func anUnknownColumnNameTraps() async {
-        await #expect(processExitsWith: .failure) {
-            let directory = try TemporaryDirectory()
-            let database = try await DatabaseQueue.open(
-                path: directory.appending("db.sqlite"),
-                migrations: [Migration("test.1", sql: "CREATE TABLE items (id INTEGER PRIMARY KEY) STRICT")])
-            _ = try await database.read { db in try db.queryFirst("SELECT 1 AS one") { row in row["two"] as Int64 } }
-        }
+        await #expect(processExitsWith: .failure) { try await RowTests.readInteger("two", from: "SELECT 1 AS one") }
     }
 
     @Test func aNameTwoColumnsShareTraps() async {
-        await #expect(processExitsWith: .failure) {
-            let directory = try TemporaryDirectory()
-            let database = try await DatabaseQueue.open(
-                path: directory.appending("db.sqlite"),
-                migrations: [Migration("test.1", sql: "CREATE TABLE items (id INTEGER PRIMARY KEY) STRICT")])
-            _ = try await database.read { db in try db.queryFirst("SELECT 1 AS one, 2 AS one") { row in row["one"] as Int64 } }
-        }
+        await #expect(processExitsWith: .failure) { try await RowTests.readInteger("one", from: "SELECT 1 AS one, 2 AS one") }
+    }
+
+    /// Runs in the exit tests' child process, which is expected to trap.
+    private static func readInteger(_ column: String, from sql: String) async throws {
+        let directory = try TemporaryDirectory()
+        let database = try await DatabaseQueue.open(path: directory.appending("db.sqlite"), migrations: [])
+        _ = try await database.read { db in try db.queryFirst(sql) { row in row[column] as Int64 } }
     }
 }

@@ -93,6 +93,5 @@ func waitFor(_ what: String, _ condition: @Sendable () async throws -> Bool) asy
         if try await condition() { return }
         try await Task.sleep(for: .milliseconds(5))
     }
-    struct Timeout: Error, CustomStringConvertible { var description: String }
-    throw Timeout(description: "timed out waiting for \(what)")
+    throw FixtureError(description: "timed out waiting for \(what)")
 }

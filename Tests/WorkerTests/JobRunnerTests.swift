@@ -12,8 +12,7 @@ import Testing
     @Test func aSuccessCapturesTheHoldAndKeepsOnlyTheResult() async throws {
         let fixture = try await WorkerFixture()
         defer { fixture.remove() }
-        let job = try await fixture.enqueue(credits: 3, hasSubtitles: true, uploadID: "up_success")
-        let claimed = try #require(try await fixture.claim())
+        let (job, claimed) = try await fixture.enqueueAndClaim(uploadID: "up_success", hasSubtitles: true)
         let engine = FakeEngine(.succeed)
 
         await fixture.runner(engine).run(claimed)
@@ -36,8 +35,7 @@ import Testing
             configuration.retry = RetryPolicy(baseMilliseconds: 1_000, capMilliseconds: 300_000, jitter: { 1 })
         }
         defer { fixture.remove() }
-        let job = try await fixture.enqueue(credits: 3, uploadID: "up_retry")
-        let claimed = try #require(try await fixture.claim())
+        let (job, claimed) = try await fixture.enqueueAndClaim(uploadID: "up_retry")
         let failedAt = fixture.store.clock.nowMilliseconds
 
         await fixture.runner(FakeEngine(.failTransiently(retryAfterSeconds: 30))).run(claimed)
@@ -59,24 +57,20 @@ import Testing
     @Test func theLastTransientFailureFailsTheJobAndVoidsItsHold() async throws {
         let fixture = try await WorkerFixture { $0.maxAttempts = 1 }
         defer { fixture.remove() }
-        let job = try await fixture.enqueue(credits: 3, uploadID: "up_spent")
-        let claimed = try #require(try await fixture.claim())
+        let (job, claimed) = try await fixture.enqueueAndClaim(uploadID: "up_spent")
 
         await fixture.runner(FakeEngine(.failTransiently(retryAfterSeconds: nil))).run(claimed)
 
         let failed = try #require(try await fixture.job(job.id))
         #expect(failed.state == .failed && failed.errorCode == "provider_rate_limited")
         #expect(failed.errorMessage?.contains("gave up after 1 attempts") == true)
-        #expect(try await fixture.balance() == Balance(available: 10, held: 0, received: 10, spent: 0))
-        #expect(!fixture.exists(fixture.files.uploadFolder(uploadID: "up_spent")))
-        #expect(try await fixture.store.violations() == [])
+        try await fixture.expectEverythingReleased(uploadID: "up_spent")
     }
 
     @Test func aPermanentFailureVoidsTheHold() async throws {
         let fixture = try await WorkerFixture()
         defer { fixture.remove() }
-        let job = try await fixture.enqueue(credits: 3, uploadID: "up_refused")
-        let claimed = try #require(try await fixture.claim())
+        let (job, claimed) = try await fixture.enqueueAndClaim(uploadID: "up_refused")
         let engine = FakeEngine(.failPermanently)
 
         await fixture.runner(engine).run(claimed)
@@ -84,21 +78,15 @@ import Testing
         let failed = try #require(try await fixture.job(job.id))
         #expect(failed.state == .failed && failed.errorCode == "provider_rejected" && failed.attempts == 1)
         #expect(engine.calls == 1)
-        #expect(try await fixture.balance() == Balance(available: 10, held: 0, received: 10, spent: 0))
         #expect(!fixture.exists(fixture.files.resultPath(jobID: job.id)))
-        #expect(!fixture.exists(fixture.files.uploadFolder(uploadID: "up_refused")))
-        #expect(try await fixture.store.violations() == [])
+        try await fixture.expectEverythingReleased(uploadID: "up_refused")
     }
 
     @Test func aCancelRequestedMidJobStopsTheEngineAndVoidsTheHold() async throws {
         let fixture = try await WorkerFixture()
         defer { fixture.remove() }
-        let job = try await fixture.enqueue(credits: 3, uploadID: "up_cancel")
-        let claimed = try #require(try await fixture.claim())
-        let engine = FakeEngine(.blockUntilReleased)
-        let runner = fixture.runner(engine)
-        let run = Task { await runner.run(claimed) }
-        try await engine.waitUntilStarted()
+        let (job, claimed) = try await fixture.enqueueAndClaim(uploadID: "up_cancel")
+        let (engine, run) = try await fixture.startBlockingRun(claimed)
 
         #expect(try await fixture.queue.cancel(jobID: job.id, account: fixture.account) == .cancelRequested)
         await run.value
@@ -106,25 +94,19 @@ import Testing
         #expect(engine.sawCancellation)
         let canceled = try #require(try await fixture.job(job.id))
         #expect(canceled.state == .canceled && canceled.errorCode == JobErrorCodes.canceled)
-        #expect(try await fixture.balance() == Balance(available: 10, held: 0, received: 10, spent: 0))
-        #expect(!fixture.exists(fixture.files.uploadFolder(uploadID: "up_cancel")))
-        #expect(try await fixture.store.violations() == [])
+        try await fixture.expectEverythingReleased(uploadID: "up_cancel")
     }
 
     @Test func aRunnerThatLostItsLeaseSettlesNothing() async throws {
         let fixture = try await WorkerFixture { $0.leaseMilliseconds = 5_000 }
         defer { fixture.remove() }
-        let job = try await fixture.enqueue(credits: 3, uploadID: "up_rescued")
-        let claimed = try #require(try await fixture.claim())
+        let (job, claimed) = try await fixture.enqueueAndClaim(uploadID: "up_rescued")
         // The runner's process keeps its own clock, stopped; another process's clock
         // runs past the lease, so the runner's heartbeats cannot keep the lease alive
         // there.
         let otherClock = ManualClock(nowMilliseconds: fixture.store.clock.nowMilliseconds + 10_000)
         let otherQueue = JobQueue(database: fixture.store.database, clock: otherClock, configuration: fixture.queue.configuration)
-        let engine = FakeEngine(.blockUntilReleased)
-        let runner = fixture.runner(engine)
-        let run = Task { await runner.run(claimed) }
-        try await engine.waitUntilStarted()
+        let (engine, run) = try await fixture.startBlockingRun(claimed)
 
         #expect(try await otherQueue.rescueExpiredLeases() == 1)
         let rescuer = try #require(try await otherQueue.claim(owner: "worker-2"))
@@ -152,10 +134,7 @@ import Testing
         let runnerDatabase = try await AurisStore.open(dataDirectory: fixture.files.dataDirectory, configuration: configuration)
         let runnerQueue = JobQueue(database: runnerDatabase, clock: fixture.store.clock, configuration: fixture.queue.configuration)
         let claimed = try #require(try await runnerQueue.claim(owner: WorkerFixture.workerID))
-        let engine = FakeEngine(.blockUntilReleased)
-        let runner = fixture.runner(engine, queue: runnerQueue)
-        let run = Task { await runner.run(claimed) }
-        try await engine.waitUntilStarted()
+        let (engine, run) = try await fixture.startBlockingRun(claimed, queue: runnerQueue)
 
         // Hold the write lock for 300 ms: every heartbeat in that time fails as busy.
         try await fixture.store.database.write { _ in usleep(300_000) }
@@ -173,12 +152,8 @@ import Testing
     @Test func theEndOfTheShutdownGraceGivesTheLeaseBack() async throws {
         let fixture = try await WorkerFixture()
         defer { fixture.remove() }
-        let job = try await fixture.enqueue(credits: 3, uploadID: "up_drain")
-        let claimed = try #require(try await fixture.claim())
-        let engine = FakeEngine(.blockUntilReleased)
-        let runner = fixture.runner(engine)
-        let run = Task { await runner.run(claimed) }
-        try await engine.waitUntilStarted()
+        let (job, claimed) = try await fixture.enqueueAndClaim(uploadID: "up_drain")
+        let (engine, run) = try await fixture.startBlockingRun(claimed)
 
         fixture.draining.begin(graceMilliseconds: 0)
         await run.value

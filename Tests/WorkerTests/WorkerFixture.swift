@@ -5,6 +5,7 @@ import Dubbing
 import Foundation
 import Logging
 import Queue
+import Testing
 @testable import Worker
 
 /// A store with one account, a queue and a runner on it, and the upload folders a job
@@ -65,6 +66,25 @@ struct WorkerFixture {
         }
     }
 
+    /// Starts running `claimed` on a blocking engine, and returns once the engine runs.
+    func startBlockingRun(
+        _ claimed: ClaimedJob, queue: JobQueue? = nil
+    ) async throws -> (engine: FakeEngine, run: Task<Void, Never>) {
+        let engine = FakeEngine(.blockUntilReleased)
+        let runner = runner(engine, queue: queue)
+        let run = Task { await runner.run(claimed) }
+        try await engine.waitUntilStarted()
+        return (engine, run)
+    }
+
+    /// Queues a job costing 3 credits and claims it for this fixture's worker.
+    func enqueueAndClaim(uploadID: String, hasSubtitles: Bool = false) async throws -> (Job, ClaimedJob) {
+        let job = try await enqueue(credits: 3, hasSubtitles: hasSubtitles, uploadID: uploadID)
+        let claimed = try await claim()
+        guard let claimed, claimed.id == job.id else { throw FixtureError(description: "job \(job.id) was not claimed") }
+        return (job, claimed)
+    }
+
     /// Claims the next job for this fixture's worker.
     func claim() async throws -> ClaimedJob? {
         try await queue.claim(owner: Self.workerID)
@@ -78,7 +98,22 @@ struct WorkerFixture {
         try await queue.job(id: id)
     }
 
+    /// A job that ended without success gave every credit back and needs its upload no
+    /// more, and the books still balance.
+    func expectEverythingReleased(uploadID: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let balance = try await balance()
+        #expect(balance == Balance(available: Self.signupCredits, held: 0, received: Self.signupCredits, spent: 0),
+                sourceLocation: sourceLocation)
+        #expect(!exists(files.uploadFolder(uploadID: uploadID)), sourceLocation: sourceLocation)
+        #expect(try await store.violations() == [], sourceLocation: sourceLocation)
+    }
+
     func exists(_ path: String) -> Bool {
         FileManager.default.fileExists(atPath: path)
     }
+}
+
+/// A test's setup that did not go as planned.
+struct FixtureError: Error, CustomStringConvertible {
+    var description: String
 }
