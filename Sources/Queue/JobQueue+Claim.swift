@@ -25,8 +25,8 @@ extension JobQueue {
             ) { row in
                 ClaimedJob(
                     id: row["id"], account: AccountID(rawValue: row["account_id"]), payload: row["payload"],
-                    uploadID: row["upload_id"], attempt: (row["attempts"] as Int) + 1, maxAttempts: row["max_attempts"], credits: row["credits"],
-                    durationMilliseconds: row["duration_ms"], stage: row["stage"],
+                    uploadID: row["upload_id"], attempt: (row["attempts"] as Int) + 1, maxAttempts: row["max_attempts"],
+                    credits: row["credits"], durationMilliseconds: row["duration_ms"], stage: row["stage"],
                     leaseExpiresAtMilliseconds: leaseExpiry)
             }
             guard let next else {

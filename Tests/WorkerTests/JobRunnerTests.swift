@@ -82,6 +82,25 @@ import Testing
         try await fixture.expectEverythingReleased(uploadID: "up_refused")
     }
 
+    @Test func aJobWithoutAnUploadFailsWithoutCallingTheEngine() async throws {
+        let fixture = try await WorkerFixture()
+        defer { fixture.remove() }
+        let request = DubbingRequest(targetLanguage: "fr", durationMilliseconds: 20_000)
+        let payload = String(decoding: try JSONEncoder().encode(request), as: UTF8.self)
+        let job = try await fixture.queue.enqueue(EnqueueRequest(
+            account: fixture.account, credits: 3, durationMilliseconds: 20_000, payload: payload)).job
+        let claimed = try #require(try await fixture.claim())
+        let engine = FakeEngine(.succeed)
+
+        await fixture.runner(engine).run(claimed)
+
+        #expect(engine.calls == 0)
+        let failed = try #require(try await fixture.job(job.id))
+        #expect(failed.state == .failed && failed.errorCode == "invalid_audio")
+        #expect(try await fixture.balance() == Balance(available: 10, held: 0, received: 10, spent: 0))
+        #expect(try await fixture.store.violations() == [])
+    }
+
     @Test func aCancelRequestedMidJobStopsTheEngineAndVoidsTheHold() async throws {
         let fixture = try await WorkerFixture()
         defer { fixture.remove() }
