@@ -227,6 +227,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "WorkerTests",
+            dependencies: [
+                "Worker", "Queue", "Billing", "Database", "Dubbing", "AurisTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CommandTests",
             dependencies: ["AurisTestSupport", "Queue", "Billing", "Database"],
             swiftSettings: swiftSettings

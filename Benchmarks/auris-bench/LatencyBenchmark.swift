@@ -81,11 +81,12 @@ struct LatencyBenchmark: AsyncParsableCommand {
 extension LatencyBenchmark {
     /// Milliseconds from the enqueue call to the start of the job's run.
     func timeOneJob(index: Int, queue: JobQueue, account: AccountID, wakeups: JobWakeups, starts: StartTimes) async throws -> Double {
-        let key = "latency/\(index)"
-        let request = DubbingRequest(sourceAudioPath: key, targetLanguage: "fr", durationMilliseconds: 1_000)
+        let key = "latency-\(index)"
+        let request = DubbingRequest(targetLanguage: "fr", durationMilliseconds: 1_000)
         let payload = String(decoding: try JSONEncoder().encode(request), as: UTF8.self)
         let enqueuedAt = DispatchTime.now().uptimeNanoseconds
-        _ = try await queue.enqueue(EnqueueRequest(account: account, credits: 1, durationMilliseconds: 1_000, payload: payload))
+        _ = try await queue.enqueue(
+            EnqueueRequest(account: account, credits: 1, durationMilliseconds: 1_000, payload: payload, uploadID: key))
         if wake { wakeups.notifyAll() }
         let startedAt = try await starts.wait(for: key, timeoutSeconds: 10)
         return Double(startedAt - enqueuedAt) / 1e6
@@ -100,10 +101,12 @@ struct StartRecordingEngine: DubbingEngine {
     func unsupportedReason(targetLanguage: String, hasSubtitles: Bool, voice: String?) -> String? { nil }
 
     func dub(
-        _ request: DubbingRequest, workFolder: String, outputPath: String, logger: Logger,
+        _ request: DubbingRequest, source: DubbingSource, workFolder: String, outputPath: String, logger: Logger,
         progress: @escaping @Sendable (DubbingStage, Double) async -> Void
     ) async throws(DubbingError) {
-        starts.record(request.sourceAudioPath, at: DispatchTime.now().uptimeNanoseconds)
+        // The job's upload id, the last folder of its source's path.
+        let uploadID = ((source.audioPath as NSString).deletingLastPathComponent as NSString).lastPathComponent
+        starts.record(uploadID, at: DispatchTime.now().uptimeNanoseconds)
     }
 }
 

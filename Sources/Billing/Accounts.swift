@@ -52,7 +52,7 @@ public struct Accounts: Sendable {
         let hash = APIKey.hash(apiKey)
         let found = try await database.read { db in
             try db.queryFirst("SELECT key_hash, account_id FROM api_keys WHERE key_hash = ?", hash) { row in
-                (row[0] as String, AccountID(rawValue: row[1]))
+                (row["key_hash"] as String, AccountID(rawValue: row["account_id"]))
             }
         }
         // The index found the row; comparing the hashes again in constant time keeps the
@@ -142,9 +142,9 @@ extension Accounts {
         try await database.read { db in
             let consumed = try db.queryFirst(
                 "SELECT credits_pending, credits_posted FROM ledger_accounts WHERE id = ?", AccountID.consumed.rawValue
-            ) { row in (row[0] as Int64, row[1] as Int64) }
-            let released = try db.queryFirst("SELECT total(amount) FROM ledger_transfers WHERE phase = 'void'") { row in
-                Int64(row[0] as Double)
+            ) { row in (row["credits_pending"] as Int64, row["credits_posted"] as Int64) }
+            let released = try db.queryFirst("SELECT total(amount) AS released FROM ledger_transfers WHERE phase = 'void'") { row in
+                Int64(row["released"] as Double)
             }
             return Totals(reserved: consumed?.0 ?? 0, captured: consumed?.1 ?? 0, released: released ?? 0)
         }

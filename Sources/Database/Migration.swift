@@ -25,7 +25,7 @@ enum Migrator {
                 applied_at_ms INTEGER NOT NULL
             ) STRICT
             """)
-        let applied = Set(try db.query("SELECT identifier FROM schema_migrations") { row in row[0] as String })
+        let applied = Set(try db.query("SELECT identifier FROM schema_migrations") { row in row["identifier"] as String })
         var seen = Set<String>()
         for migration in migrations {
             precondition(seen.insert(migration.identifier).inserted, "duplicate migration \(migration.identifier)")

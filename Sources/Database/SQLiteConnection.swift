@@ -10,6 +10,8 @@ import Foundation
 public final class SQLiteConnection: @unchecked Sendable {
     let handle: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
+    /// Each cached statement's result columns by name, found once when it is prepared.
+    private var columnIndexes: [OpaquePointer: Row.ColumnIndexes] = [:]
     private let busyState: UnsafeMutablePointer<BusyState>
 
     /// Opens (creating if needed) the database at `path` in WAL mode with foreign keys on.
@@ -51,7 +53,7 @@ public final class SQLiteConnection: @unchecked Sendable {
     private func enableWriteAheadLog() throws {
         for attempt in 0..<200 {
             do {
-                let mode = try queryFirst("PRAGMA journal_mode = WAL") { row in row[0] as String }
+                let mode = try queryFirst("PRAGMA journal_mode = WAL") { row in row["journal_mode"] as String }
                 if mode?.lowercased() == "wal" { return }
             } catch let error as DatabaseError where error.isBusy {
                 // Another connection holds the lock; wait below and try again.
@@ -88,8 +90,9 @@ public final class SQLiteConnection: @unchecked Sendable {
         defer { reset(statement) }
         try bind(arguments, to: statement, sql: sql)
         var results: [T] = []
+        let columns = columnIndexes[statement, default: [:]]
         while try step(statement, sql: sql) {
-            results.append(try map(Row(statement: statement)))
+            results.append(try map(Row(statement: statement, columns: columns)))
         }
         return results
     }
@@ -104,7 +107,7 @@ public final class SQLiteConnection: @unchecked Sendable {
         defer { reset(statement) }
         try bind(arguments, to: statement, sql: sql)
         guard try step(statement, sql: sql) else { return nil }
-        return try map(Row(statement: statement))
+        return try map(Row(statement: statement, columns: columnIndexes[statement, default: [:]]))
     }
 
     /// Runs several statements separated by semicolons, without arguments (migrations, pragmas).
@@ -129,6 +132,7 @@ public final class SQLiteConnection: @unchecked Sendable {
             throw error(sql: sql)
         }
         statements[sql] = statement
+        columnIndexes[statement] = Row.columnIndexes(of: statement)
         return statement
     }
 

@@ -20,6 +20,7 @@ struct AssembleStage: Sendable {
         script: [Segment],
         clips: [Int: [SynthesizeStage.Clip]],
         request: DubbingRequest,
+        sourcePath: String,
         outputPath: String,
         progress: ProgressReporter
     ) async throws(DubbingError) {
@@ -28,7 +29,7 @@ struct AssembleStage: Sendable {
         try self.folder.createFolder(scratch)
         let trackPath = "\(scratch)/track.pcm"
         try await self.writeTrack(trackPath, script: script, clips: clips, request: request, progress: progress)
-        try await self.encode(trackPath: trackPath, request: request, outputPath: outputPath)
+        try await self.encode(trackPath: trackPath, request: request, sourcePath: sourcePath, outputPath: outputPath)
         try self.folder.remove(scratch)
         await progress(.assemble, 1)
     }
@@ -60,13 +61,15 @@ struct AssembleStage: Sendable {
         try await writer.write(slots, totalSamples: totalSamples, to: track, progress: progress)
     }
 
-    private func encode(trackPath: String, request: DubbingRequest, outputPath: String) async throws(DubbingError) {
+    private func encode(
+        trackPath: String, request: DubbingRequest, sourcePath: String, outputPath: String
+    ) async throws(DubbingError) {
         let temporary = WorkFolder.temporaryName(for: outputPath)
         var arguments = ["-f", "s16le", "-ar", "\(ClipFitter.sampleRate)", "-ac", "1", "-i", trackPath]
         if request.keepBackground {
             // The original at 60 %, compressed hard by the dub's own level (a sidechain):
             // it falls back while the dub speaks and returns in the pauses.
-            arguments += ["-i", request.sourceAudioPath, "-filter_complex", """
+            arguments += ["-i", sourcePath, "-filter_complex", """
                 [0:a]asplit=2[voice][key];\
                 [1:a:0]aresample=\(ClipFitter.sampleRate),aformat=sample_fmts=fltp:channel_layouts=mono,volume=0.6[bed];\
                 [key]aformat=sample_fmts=fltp[keyf];\

@@ -9,7 +9,7 @@ public import Logging
 /// if let reason = engine.unsupportedReason(targetLanguage: "fr", hasSubtitles: false, voice: nil) {
 ///     // refuse the upload: 422 engine_unsupported, reason
 /// }
-/// try await engine.dub(request, workFolder: jobFolder, outputPath: resultPath, logger: jobLogger) { stage, progress in
+/// try await engine.dub(request, source: source, workFolder: jobFolder, outputPath: resultPath, logger: jobLogger) { stage, progress in
 ///     await reportProgress(stage, progress)
 /// }
 /// ```
@@ -37,6 +37,7 @@ public protocol DubbingEngine: Sendable {
     /// attempt may follow, and deletes it once the job is settled.
     /// - Parameters:
     ///   - request: the same request for every attempt of a job.
+    ///   - source: the uploaded files; `subtitlesPath` is set when `request.hasSubtitles`.
     ///   - workFolder: a folder owned by this job (created when missing).
     ///   - outputPath: where the MP3 goes; its folder must exist.
     ///   - logger: the job's logger; every provider call logs through it with its `x-request-id`.
@@ -45,6 +46,7 @@ public protocol DubbingEngine: Sendable {
     ///   code `canceled` when the task was cancelled.
     func dub(
         _ request: DubbingRequest,
+        source: DubbingSource,
         workFolder: String,
         outputPath: String,
         logger: Logger,

@@ -36,6 +36,10 @@ public struct DubbingError: Error, Sendable, CustomStringConvertible {
     /// The stable code, e.g. `provider_rate_limited`, `insufficient_quota`, `canceled`.
     public var code: String { self.kind.rawValue }
 
+    /// Whether the run stopped because its task was cancelled (`DubbingError.canceled`),
+    /// not because of the request or the provider.
+    public var isCanceled: Bool { self.kind == .canceled }
+
     private init(_ kind: Code, _ message: String, transient: Bool, retryAfterSeconds: Double? = nil) {
         self.kind = kind
         self.message = message

@@ -12,6 +12,7 @@ struct DubbingPipeline: Sendable {
 
     func run(
         _ request: DubbingRequest,
+        source: DubbingSource,
         workFolder: String,
         outputPath: String,
         logger: Logger,
@@ -27,7 +28,10 @@ struct DubbingPipeline: Sendable {
         try self.claim(folder, for: request)
 
         let script: [Segment]
-        if let subtitlesPath = request.subtitlesPath {
+        if request.hasSubtitles {
+            guard let subtitlesPath = source.subtitlesPath else {
+                throw .invalidSubtitles("the request has subtitles but none were found")
+            }
             // Subtitles are already in the target language: they are the script.
             script = try self.subtitleScript(subtitlesPath, request: request)
             await progress(.translate, 1)
@@ -39,7 +43,7 @@ struct DubbingPipeline: Sendable {
             let pieces = try await PrepareStage(
                 folder: folder, maxPieceBytes: self.configuration.maxPieceBytes,
                 ffmpegTimeoutSeconds: self.configuration.ffmpegTimeoutSeconds
-            ).run(sourcePath: request.sourceAudioPath, durationMilliseconds: request.durationMilliseconds)
+            ).run(sourcePath: source.audioPath, durationMilliseconds: request.durationMilliseconds)
             await progress(.prepare, 1)
             try DubbingError.checkCancellation()
             let transcript = try await TranscribeStage(
@@ -62,7 +66,9 @@ struct DubbingPipeline: Sendable {
         try await AssembleStage(
             folder: folder, maxTempo: self.configuration.maxTempo,
             ffmpegTimeoutSeconds: self.configuration.ffmpegTimeoutSeconds
-        ).run(script: script, clips: clips, request: request, outputPath: outputPath, progress: progress)
+        ).run(
+            script: script, clips: clips, request: request, sourcePath: source.audioPath, outputPath: outputPath,
+            progress: progress)
         logger.info("dubbed", metadata: [
             "segments": "\(script.count)", "elapsed": "\(startedAt.duration(to: .now))",
         ])

@@ -1,11 +1,11 @@
 /// What one dubbing job asks for. Stored with the job, so it is `Codable`; the worker
-/// passes the same request to every attempt of the job.
+/// passes the same request to every attempt of the job. It names no file: the worker
+/// finds the job's upload by the job's upload id and hands the engine a `DubbingSource`.
 public struct DubbingRequest: Sendable, Codable, Equatable {
-    /// The uploaded file: any audio or video ffmpeg can read.
-    public var sourceAudioPath: String
-    /// Optional SRT or WebVTT subtitles, already in the target language. When present,
-    /// transcription and translation are skipped: the cues are what is spoken.
-    public var subtitlesPath: String?
+    /// Whether SRT or WebVTT subtitles came with the upload, already in the target
+    /// language. When they did, transcription and translation are skipped: the cues are
+    /// what is spoken.
+    public var hasSubtitles: Bool
     /// ISO 639-1 code of the language to dub into, e.g. `"fr"`.
     public var targetLanguage: String
     /// ISO 639-1 code of the spoken language, when the uploader knows it (helps transcription).
@@ -19,20 +19,55 @@ public struct DubbingRequest: Sendable, Codable, Equatable {
     public var durationMilliseconds: Int64
 
     public init(
-        sourceAudioPath: String,
-        subtitlesPath: String? = nil,
+        hasSubtitles: Bool = false,
         targetLanguage: String,
         sourceLanguage: String? = nil,
         voice: String? = nil,
         keepBackground: Bool = false,
         durationMilliseconds: Int64
     ) {
-        self.sourceAudioPath = sourceAudioPath
-        self.subtitlesPath = subtitlesPath
+        self.hasSubtitles = hasSubtitles
         self.targetLanguage = targetLanguage
         self.sourceLanguage = sourceLanguage
         self.voice = voice
         self.keepBackground = keepBackground
         self.durationMilliseconds = durationMilliseconds
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case hasSubtitles, targetLanguage, sourceLanguage, voice, keepBackground, durationMilliseconds
+    }
+
+    /// Requests stored before uploads had ids named their files instead.
+    private enum PathKeys: String, CodingKey {
+        case subtitlesPath
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let hasSubtitles = try container.decodeIfPresent(Bool.self, forKey: .hasSubtitles) {
+            self.hasSubtitles = hasSubtitles
+        } else {
+            let paths = try decoder.container(keyedBy: PathKeys.self)
+            self.hasSubtitles = try paths.decodeIfPresent(String.self, forKey: .subtitlesPath) != nil
+        }
+        targetLanguage = try container.decode(String.self, forKey: .targetLanguage)
+        sourceLanguage = try container.decodeIfPresent(String.self, forKey: .sourceLanguage)
+        voice = try container.decodeIfPresent(String.self, forKey: .voice)
+        keepBackground = try container.decode(Bool.self, forKey: .keepBackground)
+        durationMilliseconds = try container.decode(Int64.self, forKey: .durationMilliseconds)
+    }
+}
+
+/// The uploaded files a request is dubbed from, where the worker found them.
+public struct DubbingSource: Sendable, Equatable {
+    /// The uploaded file: any audio or video ffmpeg can read.
+    public var audioPath: String
+    /// The uploaded subtitles, when the request has them.
+    public var subtitlesPath: String?
+
+    public init(audioPath: String, subtitlesPath: String? = nil) {
+        self.audioPath = audioPath
+        self.subtitlesPath = subtitlesPath
     }
 }

@@ -9,6 +9,7 @@ protocol PipelineEngine: DubbingEngine {
 extension PipelineEngine {
     func dub(
         _ request: DubbingRequest,
+        source: DubbingSource,
         workFolder: String,
         outputPath: String,
         logger: Logger,
@@ -17,10 +18,11 @@ extension PipelineEngine {
         // The API refuses such requests at upload; a job queued before a configuration
         // change can still reach here.
         if let reason = self.unsupportedReason(
-            targetLanguage: request.targetLanguage, hasSubtitles: request.subtitlesPath != nil, voice: request.voice
+            targetLanguage: request.targetLanguage, hasSubtitles: request.hasSubtitles, voice: request.voice
         ) {
             throw .unsupported(reason)
         }
-        try await self.pipeline.run(request, workFolder: workFolder, outputPath: outputPath, logger: logger, progress: progress)
+        try await self.pipeline.run(
+            request, source: source, workFolder: workFolder, outputPath: outputPath, logger: logger, progress: progress)
     }
 }

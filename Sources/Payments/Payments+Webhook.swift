@@ -61,7 +61,10 @@ extension Payments {
         guard let sessionID = event.sessionID,
             let session = try db.queryFirst(
                 "SELECT account_id, plan_id, credits, status FROM checkout_sessions WHERE id = ?", sessionID,
-                map: { row in (account: AccountID(rawValue: row[0]), planID: row[1] as String, credits: row[2] as Int64, status: row[3] as String) })
+                map: { row in
+                    (account: AccountID(rawValue: row["account_id"]), planID: row["plan_id"] as String,
+                     credits: row["credits"] as Int64, status: row["status"] as String)
+                })
         else { throw Self.unknownPurchase("checkout session") }
         if session.status == "fulfilled" { return .alreadyFulfilled }
 
@@ -96,8 +99,8 @@ extension Payments {
                 WHERE payment_intent_id = ? AND status = 'fulfilled'
                 """, paymentIntent,
                 map: { row in
-                    (id: row[0] as String, account: AccountID(rawValue: row[1]), credits: row[2] as Int64,
-                     amountCents: row[3] as Int64, reversed: row[4] as Int64)
+                    (id: row["id"] as String, account: AccountID(rawValue: row["account_id"]), credits: row["credits"] as Int64,
+                     amountCents: row["amount_cents"] as Int64, reversed: row["credits_reversed"] as Int64)
                 })
         else { throw Self.unknownPurchase("payment") }
         let isDispute = event.type == "charge.dispute.created"

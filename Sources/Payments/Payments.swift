@@ -112,7 +112,7 @@ public struct Payments: Sendable {
                 """,
                 created.id, account.rawValue, plan.id, plan.credits, plan.priceCents, plan.currency, now)
             return try db.queryFirst("SELECT account_id, plan_id FROM checkout_sessions WHERE id = ?", created.id) { row in
-                (AccountID(rawValue: row[0]), row[1] as String)
+                (AccountID(rawValue: row["account_id"]), row["plan_id"] as String)
             }
         }
         // A replayed idempotency key gives back the first session; it must be this account's

@@ -30,7 +30,7 @@ public struct PaymentsAudit {
             WHERE s.status = 'fulfilled' AND (t.id IS NULL OR t.reason <> 'purchase' OR t.amount <> s.credits
                 OR t.credit_account_id <> s.account_id OR t.reference IS NOT s.id)
             """
-        ) { row in row[0] as String }
+        ) { row in row["id"] as String }
         for id in badSessions {
             found.append("invariant 5: paid checkout session \(id) has no matching purchase grant")
         }
@@ -39,13 +39,16 @@ public struct PaymentsAudit {
             SELECT t.id FROM ledger_transfers t WHERE t.reason = 'purchase' AND (
                 SELECT count(*) FROM checkout_sessions s WHERE s.grant_transfer_id = t.id AND s.status = 'fulfilled') <> 1
             """
-        ) { row in row[0] as String }
+        ) { row in row["id"] as String }
         for id in strayGrants {
             found.append("invariant 5: purchase grant \(id) belongs to no paid checkout session")
         }
         let repeated = try db.query(
-            "SELECT reference, count(*) FROM ledger_transfers WHERE reason = 'purchase' GROUP BY reference HAVING count(*) > 1"
-        ) { row in (row[0] as String?, row[1] as Int64) }
+            """
+            SELECT reference, count(*) AS grants FROM ledger_transfers WHERE reason = 'purchase'
+            GROUP BY reference HAVING count(*) > 1
+            """
+        ) { row in (row["reference"] as String?, row["grants"] as Int64) }
         for (session, count) in repeated {
             found.append("invariant 5: checkout session \(session ?? "?") was granted \(count) times")
         }
@@ -65,7 +68,7 @@ public struct PaymentsAudit {
                 WHERE d.reference = s.id AND d.reason IN ('refund', 'dispute')
             )
             """
-        ) { row in row[0] as String }
+        ) { row in row["session_id"] as String }
         for id in broken {
             found.append("invariant 5: checkout session \(id) took back other than its refunds and disputes")
         }

@@ -31,6 +31,8 @@ public struct ClaimedJob: Sendable, Equatable {
     public var id: String
     public var account: AccountID
     public var payload: String
+    /// The upload the job reads, when it has one.
+    public var uploadID: String?
     /// This attempt's number, from 1.
     public var attempt: Int
     public var maxAttempts: Int
@@ -47,6 +49,9 @@ public struct EnqueueRequest: Sendable {
     public var credits: Int64
     public var durationMilliseconds: Int64
     public var payload: String
+    /// The upload the job reads: kept while the job is unfinished
+    /// (`JobQueue.hasUnfinishedJob(uploadID:)`).
+    public var uploadID: String?
     public var priority: Int64
     /// With a fingerprint of the request: the same key and fingerprint return the first
     /// job; the same key with another fingerprint is refused.
@@ -54,13 +59,14 @@ public struct EnqueueRequest: Sendable {
     public var requestFingerprint: String?
 
     public init(
-        account: AccountID, credits: Int64, durationMilliseconds: Int64, payload: String, priority: Int64 = 0,
-        idempotencyKey: String? = nil, requestFingerprint: String? = nil
+        account: AccountID, credits: Int64, durationMilliseconds: Int64, payload: String, uploadID: String? = nil,
+        priority: Int64 = 0, idempotencyKey: String? = nil, requestFingerprint: String? = nil
     ) {
         self.account = account
         self.credits = credits
         self.durationMilliseconds = durationMilliseconds
         self.payload = payload
+        self.uploadID = uploadID
         self.priority = priority
         self.idempotencyKey = idempotencyKey
         self.requestFingerprint = requestFingerprint

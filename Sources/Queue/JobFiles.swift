@@ -21,6 +21,8 @@ public struct JobFiles: Sendable {
     public var resultsDirectory: String { dataDirectory + "/results" }
 
     public func uploadFolder(uploadID: String) -> String { uploadsDirectory + "/" + uploadID }
+    public func uploadedAudioPath(uploadID: String) -> String { uploadFolder(uploadID: uploadID) + "/source" }
+    public func uploadedSubtitlesPath(uploadID: String) -> String { uploadFolder(uploadID: uploadID) + "/subtitles" }
     public func workFolder(jobID: String) -> String { workDirectory + "/" + jobID }
     public func resultPath(jobID: String) -> String { resultsDirectory + "/" + jobID + ".mp3" }
 

@@ -12,25 +12,14 @@ extension JobQueue {
             guard let job = try JobRow.find(jobID, in: db), job.account == account else { return .notFound }
             switch job.state {
             case .queued:
-                let transition = JobTransition.cancelQueued
-                let changed = try db.execute(
-                    """
-                    UPDATE jobs SET state = ?, finished_at_ms = ?, error_code = 'canceled',
-                        error_message = 'canceled by the client', updated_at_ms = ?
-                    WHERE id = ? AND state = ?
-                    """,
-                    transition.to.rawValue, now, now, jobID, transition.from.rawValue)
-                guard changed == 1 else { throw QueueError.brokenInvariant("job \(jobID) changed inside a transaction") }
-                let resolution = try Ledger(db).void(holdID: job.holdID, at: now)
-                guard resolution == .voided else {
-                    throw QueueError.brokenInvariant("queued job \(jobID) had its hold \(resolution)")
-                }
-                try Lanes(db: db).adjust(account: account.rawValue, queuedDelta: -1, runningDelta: 0)
+                guard try Self.apply(
+                    .cancelQueued, jobID: jobID, leasedTo: nil, failure: .canceledByClient, now: now, in: db)
+                else { throw QueueError.brokenInvariant("job \(jobID) changed inside a transaction") }
                 return .canceled
             case .running:
                 try db.execute(
-                    "UPDATE jobs SET cancel_requested = 1, updated_at_ms = ? WHERE id = ? AND state = 'running'",
-                    now, jobID)
+                    "UPDATE jobs SET cancel_requested = 1, updated_at_ms = ? WHERE id = ? AND state = ?",
+                    now, jobID, JobState.running.rawValue)
                 return .cancelRequested
             case .succeeded, .failed, .canceled:
                 return .alreadyFinished(job.state)

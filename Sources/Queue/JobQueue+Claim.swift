@@ -14,33 +14,33 @@ extension JobQueue {
         return try await database.write { db in
             let lanes = Lanes(db: db)
             guard let account = try lanes.nextAccount(nowMilliseconds: now, maxRunning: maxRunning) else { return nil }
-            let transition = JobTransition.claim
-            let claimed = try db.queryFirst(
+            // The literal state lets SQLite use the partial index of queued jobs.
+            let next = try db.queryFirst(
                 """
-                UPDATE jobs SET state = ?1, lease_owner = ?2, lease_expires_at_ms = ?3, attempts = attempts + 1,
-                    started_at_ms = coalesce(started_at_ms, ?4), updated_at_ms = ?4
-                WHERE id = (
-                    SELECT id FROM jobs WHERE account_id = ?5 AND state = 'queued' AND run_at_ms <= ?4
-                    ORDER BY priority DESC, run_at_ms, id LIMIT 1)
-                  AND state = ?6
-                RETURNING id, account_id, payload, attempts, max_attempts, credits, duration_ms, stage
+                SELECT id, account_id, payload, upload_id, attempts, max_attempts, credits, duration_ms, stage FROM jobs
+                WHERE account_id = ? AND state = 'queued' AND run_at_ms <= ?
+                ORDER BY priority DESC, run_at_ms, id LIMIT 1
                 """,
-                transition.to.rawValue, owner, leaseExpiry, now, account, transition.from.rawValue
+                account, now
             ) { row in
                 ClaimedJob(
-                    id: row[0], account: AccountID(rawValue: row[1]), payload: row[2], attempt: row[3],
-                    maxAttempts: row[4], credits: row[5], durationMilliseconds: row[6], stage: row[7],
+                    id: row["id"], account: AccountID(rawValue: row["account_id"]), payload: row["payload"],
+                    uploadID: row["upload_id"], attempt: (row["attempts"] as Int) + 1, maxAttempts: row["max_attempts"],
+                    credits: row["credits"], durationMilliseconds: row["duration_ms"], stage: row["stage"],
                     leaseExpiresAtMilliseconds: leaseExpiry)
             }
-            guard let claimed else {
+            guard let next else {
                 // The lane promised a due job that is not there: a lane out of step with
                 // its jobs. Recount it rather than let every claim stumble on it.
                 assertionFailure("lane \(account) promised a due job that is not there")
                 try lanes.rebuild(account: account)
                 return nil
             }
-            try lanes.adjust(account: account, queuedDelta: -1, runningDelta: 1, servedAtMilliseconds: now)
-            return claimed
+            let lease = Lease(owner: owner, expiresAtMilliseconds: leaseExpiry)
+            guard try Self.apply(.claim, jobID: next.id, leasedTo: nil, newLease: lease, now: now, in: db) else {
+                throw QueueError.brokenInvariant("job \(next.id) changed inside a transaction")
+            }
+            return next
         }
     }
 
@@ -57,11 +57,11 @@ extension JobQueue {
                 """
                 UPDATE jobs SET lease_expires_at_ms = ?1, updated_at_ms = ?2,
                     stage = coalesce(?3, stage), progress = coalesce(?4, progress)
-                WHERE id = ?5 AND lease_owner = ?6 AND state = 'running'
+                WHERE id = ?5 AND lease_owner = ?6 AND state = ?7
                 RETURNING cancel_requested
                 """,
-                leaseExpiry, now, stage, clampedProgress, jobID, owner
-            ) { row in row[0] as Bool }
+                leaseExpiry, now, stage, clampedProgress, jobID, owner, JobState.running.rawValue
+            ) { row in row["cancel_requested"] as Bool }
             guard let cancelRequested else { return .leaseLost }
             return .extended(untilMilliseconds: leaseExpiry, cancelRequested: cancelRequested)
         }

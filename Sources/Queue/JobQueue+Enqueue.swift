@@ -16,7 +16,7 @@ extension JobQueue {
             if let key = request.idempotencyKey,
                 let earlier = try db.queryFirst(
                     "SELECT \(JobRow.columns), request_fingerprint FROM jobs WHERE account_id = ? AND idempotency_key = ?",
-                    request.account.rawValue, key, map: { row in (JobRow.decode(row), row[21] as String?) })
+                    request.account.rawValue, key, map: { row in (JobRow.decode(row), row["request_fingerprint"] as String?) })
             {
                 guard earlier.1 == request.requestFingerprint else {
                     throw QueueError.idempotencyConflict(existingJobID: earlier.0.id)
@@ -25,7 +25,7 @@ extension JobQueue {
             }
             let waiting = try db.queryFirst(
                 "SELECT queued FROM queue_lanes WHERE account_id = ?", request.account.rawValue
-            ) { row in row[0] as Int } ?? 0
+            ) { row in row["queued"] as Int } ?? 0
             guard waiting < configuration.maxQueuedPerAccount else {
                 throw QueueError.tooManyJobs(limit: configuration.maxQueuedPerAccount)
             }
@@ -35,11 +35,11 @@ extension JobQueue {
             try db.execute(
                 """
                 INSERT INTO jobs (id, account_id, state, priority, run_at_ms, max_attempts, hold_id, credits,
-                    duration_ms, payload, idempotency_key, request_fingerprint, created_at_ms, updated_at_ms)
-                VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    duration_ms, payload, upload_id, idempotency_key, request_fingerprint, created_at_ms, updated_at_ms)
+                VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 id, request.account.rawValue, request.priority, now, configuration.maxAttempts, holdID,
-                request.credits, request.durationMilliseconds, request.payload, request.idempotencyKey,
+                request.credits, request.durationMilliseconds, request.payload, request.uploadID, request.idempotencyKey,
                 request.requestFingerprint, now, now)
             try Lanes(db: db).queued(account: request.account.rawValue, runAtMilliseconds: now)
             guard let job = try JobRow.find(id, in: db) else { preconditionFailure("the job just inserted") }

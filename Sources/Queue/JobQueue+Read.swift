@@ -48,8 +48,8 @@ extension JobQueue {
     public func countsByState() async throws -> [JobState: Int] {
         try await database.read { db in
             var counts = Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0, 0) })
-            for (name, count) in try db.query("SELECT state, count(*) FROM jobs GROUP BY state", map: { row in
-                (row[0] as String, row[1] as Int)
+            for (name, count) in try db.query("SELECT state, count(*) AS jobs FROM jobs GROUP BY state", map: { row in
+                (row["state"] as String, row["jobs"] as Int)
             }) {
                 if let state = JobState(rawValue: name) { counts[state] = count }
             }
@@ -70,13 +70,16 @@ public struct JobCursor: Sendable, Equatable {
 }
 
 extension JobQueue {
-    /// Whether a queued or running job's payload mentions `text` (a file path), so a
-    /// sweeper never removes a file a job still needs.
-    public func hasUnfinishedJob(payloadMentioning text: String) async throws -> Bool {
+    /// Whether a queued or running job reads the upload `uploadID`, so a sweeper never
+    /// removes an upload a job still needs.
+    public func hasUnfinishedJob(uploadID: String) async throws -> Bool {
         try await database.read { db in
-            try db.queryFirst(
-                "SELECT 1 FROM jobs WHERE state IN ('queued', 'running') AND instr(payload, ?) > 0 LIMIT 1", text
-            ) { _ in true } ?? false
+            try db.queryFirst(Self.unfinishedJobOfUploadSQL, uploadID) { _ in true } ?? false
         }
     }
+
+    /// Answered from the partial index `jobs_upload`: its `WHERE` is repeated word for
+    /// word, which is what lets SQLite use it.
+    static let unfinishedJobOfUploadSQL =
+        "SELECT 1 FROM jobs WHERE upload_id = ? AND state IN ('queued', 'running') LIMIT 1"
 }

@@ -19,7 +19,7 @@ extension JobQueue {
                 ORDER BY lease_expires_at_ms LIMIT ?
                 """,
                 now, min(max(limit, 1), 1_000)
-            ) { row in (row[0] as String, row[1] as String) }
+            ) { row in (row["id"] as String, row["lease_owner"] as String) }
             for (jobID, owner) in expired {
                 try Self.takeBack(jobID: jobID, owner: owner, reason: "its worker's lease expired", now: now, in: db)
             }
@@ -35,7 +35,7 @@ extension JobQueue {
         return try await database.write { db in
             let jobs = try db.query(
                 "SELECT id FROM jobs WHERE state = 'running' AND lease_owner = ? LIMIT 1000", owner
-            ) { row in row[0] as String }
+            ) { row in row["id"] as String }
             for jobID in jobs {
                 try Self.takeBack(jobID: jobID, owner: owner, reason: "its worker exited", now: now, in: db)
             }
@@ -45,19 +45,16 @@ extension JobQueue {
 
     private static func takeBack(jobID: String, owner: String, reason: String, now: Int64, in db: SQLiteConnection) throws {
         guard let job = try JobRow.find(jobID, in: db) else { return }
-        let transition: JobTransition
-        var errorCode: String?
-        var errorMessage: String?
+        let outcome: Settlement
         if job.cancelRequested {
-            (transition, errorCode, errorMessage) = (.cancelRunning, "canceled", "canceled by the client")
+            outcome = try settle(.cancelRunning, jobID: jobID, owner: owner, failure: .canceledByClient, now: now, in: db)
         } else if job.attempts >= job.maxAttempts {
-            (transition, errorCode, errorMessage) = (.rescueAndFail, "worker_lost", "gave up after \(job.attempts) attempts: \(reason)")
+            let failure = JobFailure(
+                code: JobErrorCodes.workerLost, message: "gave up after \(job.attempts) attempts: \(reason)")
+            outcome = try settle(.rescueAndFail, jobID: jobID, owner: owner, failure: failure, now: now, in: db)
         } else {
-            transition = .rescue
+            outcome = try settle(.rescue, jobID: jobID, owner: owner, runAtMilliseconds: now, now: now, in: db)
         }
-        let outcome = try apply(
-            transition, jobID: jobID, owner: owner, errorCode: errorCode, errorMessage: errorMessage, runAt: transition == .rescue ? now : nil,
-            now: now, in: db)
         assert(outcome != .leaseLost, "the job was read as leased to \(owner) in this transaction")
     }
 }

@@ -1,7 +1,7 @@
 import Billing
 import Database
 
-/// The columns of a `Job`, in the order `JobRow.decode` reads them.
+/// The columns of a `Job`, which `JobRow.decode` reads by name.
 enum JobRow {
     static let columns = """
         id, account_id, state, cancel_requested, priority, run_at_ms, attempts, max_attempts, lease_owner,
@@ -10,17 +10,19 @@ enum JobRow {
         """
 
     static func decode(_ row: Row) -> Job {
-        let stateName: String = row[2]
+        let stateName: String = row["state"]
         guard let state = JobState(rawValue: stateName) else {
             preconditionFailure("the schema allows no job state \(stateName)")
         }
         return Job(
-            id: row[0], account: AccountID(rawValue: row[1]), state: state, cancelRequested: row[3],
-            priority: row[4], runAtMilliseconds: row[5], attempts: row[6], maxAttempts: row[7],
-            leaseOwner: row[8], leaseExpiresAtMilliseconds: row[9], holdID: row[10], credits: row[11],
-            durationMilliseconds: row[12], payload: row[13], stage: row[14], progress: row[15],
-            errorCode: row[16], errorMessage: row[17], createdAtMilliseconds: row[18],
-            startedAtMilliseconds: row[19], finishedAtMilliseconds: row[20])
+            id: row["id"], account: AccountID(rawValue: row["account_id"]), state: state,
+            cancelRequested: row["cancel_requested"], priority: row["priority"], runAtMilliseconds: row["run_at_ms"],
+            attempts: row["attempts"], maxAttempts: row["max_attempts"], leaseOwner: row["lease_owner"],
+            leaseExpiresAtMilliseconds: row["lease_expires_at_ms"], holdID: row["hold_id"], credits: row["credits"],
+            durationMilliseconds: row["duration_ms"], payload: row["payload"], stage: row["stage"],
+            progress: row["progress"], errorCode: row["error_code"], errorMessage: row["error_message"],
+            createdAtMilliseconds: row["created_at_ms"], startedAtMilliseconds: row["started_at_ms"],
+            finishedAtMilliseconds: row["finished_at_ms"])
     }
 
     static func find(_ id: String, in db: SQLiteConnection) throws -> Job? {

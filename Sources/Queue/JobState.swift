@@ -12,9 +12,9 @@ public enum JobState: String, Sendable, Codable, CaseIterable {
     }
 }
 
-/// A change of state, with the state it requires and the one it leads to. Every SQL
-/// `UPDATE` of a job's state names `from` in its `WHERE`, so a transition that lost a
-/// race changes no row.
+/// A change of state, with the state it requires and the one it leads to. Every change
+/// goes through `JobQueue.apply`, whose `UPDATE` names `from` in its `WHERE`, so a
+/// transition that lost a race changes no row.
 enum JobTransition {
     case claim, succeed, retry, fail, cancelQueued, cancelRunning, rescue, giveBack, rescueAndFail
 

@@ -41,7 +41,7 @@ struct Lanes {
             LIMIT 1
             """,
             nowMilliseconds, maxRunning
-        ) { row in row[0] as Int64 }
+        ) { row in row["account_id"] as Int64 }
     }
 
     /// Recounts an account's lane from its jobs: the repair for a lane found wrong.

@@ -14,7 +14,7 @@ public struct QueueAudit {
         var found: [String] = []
         let holds = try Ledger(db).allHolds()
         let jobs = try db.query("SELECT id, state, hold_id, credits FROM jobs") { row in
-            (row[0] as String, row[1] as String, row[2] as String, row[3] as Int64)
+            (row["id"] as String, row["state"] as String, row["hold_id"] as String, row["credits"] as Int64)
         }
         var holdsOfJobs = Set<String>()
         for (id, stateName, holdID, credits) in jobs {
@@ -47,14 +47,15 @@ public struct QueueAudit {
         let mismatched = try db.query(
             """
             SELECT l.account_id, l.queued, l.running, l.next_run_at_ms,
-                (SELECT count(*) FROM jobs j WHERE j.account_id = l.account_id AND j.state = 'queued'),
-                (SELECT count(*) FROM jobs j WHERE j.account_id = l.account_id AND j.state = 'running'),
+                (SELECT count(*) FROM jobs j WHERE j.account_id = l.account_id AND j.state = 'queued') AS jobs_queued,
+                (SELECT count(*) FROM jobs j WHERE j.account_id = l.account_id AND j.state = 'running') AS jobs_running,
                 (SELECT min(run_at_ms) FROM jobs j WHERE j.account_id = l.account_id AND j.state = 'queued')
+                    AS jobs_next_run_at_ms
             FROM queue_lanes l
             """
         ) { row in
-            (row[0] as Int64, row[1] as Int64, row[2] as Int64, row[3] as Int64?, row[4] as Int64, row[5] as Int64,
-             row[6] as Int64?)
+            (row["account_id"] as Int64, row["queued"] as Int64, row["running"] as Int64, row["next_run_at_ms"] as Int64?,
+             row["jobs_queued"] as Int64, row["jobs_running"] as Int64, row["jobs_next_run_at_ms"] as Int64?)
         }
         for lane in mismatched where lane.1 != lane.4 || lane.2 != lane.5 || lane.3 != lane.6 {
             found.append(
@@ -62,7 +63,7 @@ public struct QueueAudit {
         }
         let laneless = try db.query(
             "SELECT DISTINCT account_id FROM jobs WHERE account_id NOT IN (SELECT account_id FROM queue_lanes)"
-        ) { row in row[0] as Int64 }
+        ) { row in row["account_id"] as Int64 }
         for account in laneless {
             found.append("queue: account \(account) has jobs but no lane")
         }

@@ -53,5 +53,22 @@ public enum QueueMigrations {
             ) STRICT;
             CREATE INDEX queue_lanes_ready ON queue_lanes (running, served_at_ms) WHERE queued > 0;
             """),
+        Migration("queue.2.upload_id", sql: """
+            -- The upload a job reads, by id, so that a sweeper asks the queue, not the payload
+            -- text, whether an upload is still needed.
+            ALTER TABLE jobs ADD COLUMN upload_id TEXT;
+            -- Jobs queued before named their upload by path: <data>/uploads/<upload id>/source.
+            -- First the folder, then its last component when its parent is an uploads folder.
+            UPDATE jobs SET upload_id = substr(json_extract(payload, '$.sourceAudioPath'), 1,
+                    length(json_extract(payload, '$.sourceAudioPath')) - length('/source'))
+                WHERE json_valid(payload) AND json_extract(payload, '$.sourceAudioPath') LIKE '%/uploads/%/source';
+            UPDATE jobs SET upload_id = CASE
+                    WHEN rtrim(upload_id, replace(upload_id, '/', '')) LIKE '%/uploads/'
+                    THEN substr(upload_id, length(rtrim(upload_id, replace(upload_id, '/', ''))) + 1)
+                END
+                WHERE upload_id IS NOT NULL;
+            -- Only unfinished jobs hold an upload: a sweeper's question touches only them.
+            CREATE INDEX jobs_upload ON jobs (upload_id) WHERE state IN ('queued', 'running');
+            """),
     ]
 }

@@ -34,9 +34,17 @@ struct JobRunner: Sendable {
             request = try JSONDecoder().decode(DubbingRequest.self, from: Data(job.payload.utf8))
         } catch {
             logger.error("unreadable job payload", metadata: ["error": "\(error)"])
-            await settle(job, .finished(.failure(.providerRejected("the job's request could not be read"))), request: nil, logger: logger)
+            await settle(job, .finished(.failure(.providerRejected("the job's request could not be read"))), logger: logger)
             return
         }
+        guard let uploadID = job.uploadID else {
+            logger.error("job without an upload")
+            await settle(job, .finished(.failure(.invalidAudio("the job's upload is missing"))), logger: logger)
+            return
+        }
+        let source = DubbingSource(
+            audioPath: files.uploadedAudioPath(uploadID: uploadID),
+            subtitlesPath: request.hasSubtitles ? files.uploadedSubtitlesPath(uploadID: uploadID) : nil)
         logger.info("job started", metadata: ["stage": "\(job.stage ?? "-")"])
         let progress = JobProgress()
         let workFolder = files.workFolder(jobID: job.id)
@@ -47,7 +55,7 @@ struct JobRunner: Sendable {
             group.addTask {
                 await ProviderWaitClock.$current.withValue(providerWait) {
                     do throws(DubbingError) {
-                        try await engine.dub(request, workFolder: workFolder, outputPath: outputPath, logger: logger) { stage, fraction in
+                        try await engine.dub(request, source: source, workFolder: workFolder, outputPath: outputPath, logger: logger) { stage, fraction in
                             progress.update(stage: stage.rawValue, progress: fraction)
                         }
                         return .finished(.success(()))
@@ -73,7 +81,7 @@ struct JobRunner: Sendable {
         settleLogger[metadataKey: "elapsed_ms"] = "\(elapsed.wholeMilliseconds)"
         settleLogger[metadataKey: "provider_wait_ms"] = "\(waited.wholeMilliseconds)"
         settleLogger[metadataKey: "overhead_ms"] = "\((elapsed - waited).wholeMilliseconds)"
-        await settle(job, outcome, request: request, logger: settleLogger)
+        await settle(job, outcome, logger: settleLogger)
     }
 
     /// Heartbeats until the job must stop; returns only then (or when cancelled because
@@ -103,14 +111,14 @@ struct JobRunner: Sendable {
         return .shutdown
     }
 
-    private func settle(_ job: ClaimedJob, _ outcome: Outcome, request: DubbingRequest?, logger: Logger) async {
+    private func settle(_ job: ClaimedJob, _ outcome: Outcome, logger: Logger) async {
         let owner = configuration.workerID
         do {
             let settlement: Settlement
             switch outcome {
             case .finished(.success):
                 settlement = try await queue.succeed(jobID: job.id, owner: owner)
-            case .finished(.failure(let error)) where error.code == "canceled":
+            case .finished(.failure(let error)) where error.isCanceled:
                 // The pipeline saw a cancellation that the supervisor did not cause: this
                 // process is going away. Give the job back for another worker.
                 settlement = try await queue.giveBack(jobID: job.id, owner: owner)
@@ -129,7 +137,7 @@ struct JobRunner: Sendable {
             }
             logger.info("job settled", metadata: ["outcome": "\(settlement)", "detail": "\(Self.describe(outcome))"])
             if case .settled(let state) = settlement {
-                cleanUp(jobID: job.id, request: request, keepResult: state == .succeeded)
+                cleanUp(job, keepResult: state == .succeeded)
             }
         } catch {
             // The lease will expire and a rescue will take the job back: nothing is lost,
@@ -140,17 +148,11 @@ struct JobRunner: Sendable {
 
     /// A finished job needs its upload and work folder no more; only a success keeps
     /// its result.
-    private func cleanUp(jobID: String, request: DubbingRequest?, keepResult: Bool) {
+    private func cleanUp(_ job: ClaimedJob, keepResult: Bool) {
         let manager = FileManager.default
-        try? manager.removeItem(atPath: files.workFolder(jobID: jobID))
-        if !keepResult { try? manager.removeItem(atPath: files.resultPath(jobID: jobID)) }
-        if let request {
-            let uploadFolder = (request.sourceAudioPath as NSString).deletingLastPathComponent
-            // Only ever a folder of our own uploads, whatever the payload says.
-            if (uploadFolder as NSString).deletingLastPathComponent == files.uploadsDirectory {
-                try? manager.removeItem(atPath: uploadFolder)
-            }
-        }
+        try? manager.removeItem(atPath: files.workFolder(jobID: job.id))
+        if !keepResult { try? manager.removeItem(atPath: files.resultPath(jobID: job.id)) }
+        if let uploadID = job.uploadID { try? manager.removeItem(atPath: files.uploadFolder(uploadID: uploadID)) }
     }
 
     private static func describe(_ outcome: Outcome) -> String {

@@ -30,7 +30,7 @@ struct Sweeper: Sendable {
             guard let modified = modificationDate(folder), now.timeIntervalSince(modified) > Self.abandonedUploadAgeSeconds
             else { continue }
             do {
-                guard try await !queue.hasUnfinishedJob(payloadMentioning: folder + "/") else { continue }
+                guard try await !queue.hasUnfinishedJob(uploadID: name) else { continue }
                 try manager.removeItem(atPath: folder)
                 removedUploads += 1
             } catch {

@@ -10,7 +10,7 @@ struct UploadOnlyEngine: DubbingEngine {
     func unsupportedReason(targetLanguage: String, hasSubtitles: Bool, voice: String?) -> String? { nil }
 
     func dub(
-        _ request: DubbingRequest, workFolder: String, outputPath: String, logger: Logger,
+        _ request: DubbingRequest, source: DubbingSource, workFolder: String, outputPath: String, logger: Logger,
         progress: @escaping @Sendable (DubbingStage, Double) async -> Void
     ) async throws(DubbingError) {
         throw .unsupported("the API tests' engine accepts uploads only; it never dubs")

@@ -27,7 +27,7 @@ import Testing
         defer { store.directory.remove() }
         let ada = try await store.accounts.create(name: "Ada", signupCredits: 1)
         let stored = try await store.database.read { db in
-            try db.query("SELECT key_hash FROM api_keys") { row in row[0] as String }
+            try db.query("SELECT key_hash FROM api_keys") { row in row["key_hash"] as String }
         }
         #expect(stored.count == 1)
         #expect(stored[0].count == 64)

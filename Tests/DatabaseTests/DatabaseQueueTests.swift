@@ -15,9 +15,9 @@ import Testing
         let database = try await DatabaseQueue.open(path: directory.appending("db.sqlite"), migrations: migrations)
         let (journal, foreignKeys, synchronous) = try await database.read { db in
             (
-                try db.queryFirst("PRAGMA journal_mode") { row in row[0] as String },
-                try db.queryFirst("PRAGMA foreign_keys") { row in row[0] as Int64 },
-                try db.queryFirst("PRAGMA synchronous") { row in row[0] as Int64 }
+                try db.queryFirst("PRAGMA journal_mode") { row in row["journal_mode"] as String },
+                try db.queryFirst("PRAGMA foreign_keys") { row in row["foreign_keys"] as Int64 },
+                try db.queryFirst("PRAGMA synchronous") { row in row["synchronous"] as Int64 }
             )
         }
         #expect(journal == "wal")
@@ -40,7 +40,7 @@ import Testing
                 throw Abort()
             }
         }
-        let names = try await database.read { db in try db.query("SELECT name FROM items ORDER BY id") { row in row[0] as String } }
+        let names = try await database.read { db in try db.query("SELECT name FROM items ORDER BY id") { row in row["name"] as String } }
         #expect(names == ["kept"])
     }
 
@@ -76,8 +76,12 @@ import Testing
         let row = try await database.write { db in
             try db.execute("INSERT INTO items (name, size) VALUES ('x', NULL)")
             try db.execute("INSERT INTO notes (item_id, body) VALUES (1, ?)", bytes)
-            return try db.queryFirst("SELECT i.name, i.size, n.body, 1.5, 1 FROM items i JOIN notes n ON n.item_id = i.id") { row in
-                (row[0] as String, row[1] as Int64?, row[2] as [UInt8], row[3] as Double, row[4] as Bool)
+            return try db.queryFirst("""
+                SELECT i.name, i.size, n.body, 1.5 AS ratio, 1 AS flag FROM items i JOIN notes n ON n.item_id = i.id
+                """
+            ) { row in
+                (row["name"] as String, row["size"] as Int64?, row["body"] as [UInt8], row["ratio"] as Double,
+                 row["flag"] as Bool)
             }
         }
         let values = try #require(row)
@@ -97,7 +101,7 @@ import Testing
         }
         let database = try await DatabaseQueue.open(path: path, migrations: migrations)
         let applied = try await database.read { db in
-            try db.query("SELECT identifier FROM schema_migrations ORDER BY identifier") { row in row[0] as String }
+            try db.query("SELECT identifier FROM schema_migrations ORDER BY identifier") { row in row["identifier"] as String }
         }
         #expect(applied == ["test.1", "test.2"])
     }

@@ -88,9 +88,10 @@ import Testing
             server.inject(.dropSegment, on: .chatCompletions)
             let source = try await AudioFixture.tone(seconds: 6, at: folder.file("source.wav"))
             let engine = try EngineConfiguration.fake(server).makeEngine()
-            let request = DubbingRequest(sourceAudioPath: source, targetLanguage: "fr", durationMilliseconds: 6_000)
+            let request = DubbingRequest(targetLanguage: "fr", durationMilliseconds: 6_000)
+            let uploaded = DubbingSource(audioPath: source)
             let error = await #expect(throws: DubbingError.self) {
-                try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
+                try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
             }
             #expect(error?.code == "provider_bad_response")
             #expect(error?.isTransient == true)
@@ -105,9 +106,10 @@ import Testing
             server.inject(.insufficientQuota, on: .transcriptions)
             let source = try await AudioFixture.tone(seconds: 3, at: folder.file("source.wav"))
             let engine = try EngineConfiguration.fake(server).makeEngine()
-            let request = DubbingRequest(sourceAudioPath: source, targetLanguage: "fr", durationMilliseconds: 3_000)
+            let request = DubbingRequest(targetLanguage: "fr", durationMilliseconds: 3_000)
+            let uploaded = DubbingSource(audioPath: source)
             let error = await #expect(throws: DubbingError.self) {
-                try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
+                try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
             }
             #expect(error?.code == "insufficient_quota")
             #expect(server.calls(.chatCompletions) == 0 && server.calls(.speech) == 0)

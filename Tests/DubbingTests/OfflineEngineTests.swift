@@ -22,11 +22,12 @@ import Testing
         let engine = try EngineConfiguration(engine: .offline).makeEngine()
         #expect(engine.name == "offline")
         let request = DubbingRequest(
-            sourceAudioPath: source, subtitlesPath: subtitles, targetLanguage: "fr", durationMilliseconds: sourceMilliseconds
+            hasSubtitles: true, targetLanguage: "fr", durationMilliseconds: sourceMilliseconds
         )
+        let uploaded = DubbingSource(audioPath: source, subtitlesPath: subtitles)
         let output = folder.file("out.mp3")
 
-        try await engine.dub(request, workFolder: folder.file("work"), outputPath: output, logger: testLogger) { _, _ in }
+        try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: output, logger: testLogger) { _, _ in }
 
         #expect(abs(try await AudioFixture.durationMilliseconds(output) - sourceMilliseconds) <= 100)
         // espeak-ng spoke both cues, and the markup was not read out.
@@ -51,9 +52,10 @@ import Testing
         let source = try await AudioFixture.tone(seconds: 2, at: folder.file("source.wav"))
         let subtitles = try folder.write("1\n00:00:01,000 -> 00:00:02,000\nOops\n", to: "bad.srt")
         let engine = try EngineConfiguration(engine: .offline).makeEngine()
-        let request = DubbingRequest(sourceAudioPath: source, subtitlesPath: subtitles, targetLanguage: "fr", durationMilliseconds: 2_000)
+        let request = DubbingRequest(hasSubtitles: true, targetLanguage: "fr", durationMilliseconds: 2_000)
+        let uploaded = DubbingSource(audioPath: source, subtitlesPath: subtitles)
         let error = await #expect(throws: DubbingError.self) {
-            try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
+            try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
         }
         #expect(error?.code == "invalid_subtitles")
         #expect(error?.isTransient == false)

@@ -15,11 +15,12 @@ import Testing
             let engine = try EngineConfiguration.fake(server).makeEngine()
             let progress = ProgressLog()
             let request = DubbingRequest(
-                sourceAudioPath: source, targetLanguage: "fr", sourceLanguage: "en", durationMilliseconds: sourceMilliseconds
+                targetLanguage: "fr", sourceLanguage: "en", durationMilliseconds: sourceMilliseconds
             )
+            let uploaded = DubbingSource(audioPath: source)
             let output = folder.file("out.mp3")
 
-            try await engine.dub(request, workFolder: folder.file("work"), outputPath: output, logger: testLogger) { await progress.record($0, $1) }
+            try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: output, logger: testLogger) { await progress.record($0, $1) }
 
             let outputMilliseconds = try await AudioFixture.durationMilliseconds(output)
             #expect(abs(outputMilliseconds - sourceMilliseconds) <= 100)
@@ -47,10 +48,11 @@ import Testing
             let sourceMilliseconds = try await AudioFixture.durationMilliseconds(source)
             let engine = try EngineConfiguration.fake(server).makeEngine()
             let request = DubbingRequest(
-                sourceAudioPath: source, targetLanguage: "de", keepBackground: true, durationMilliseconds: sourceMilliseconds
+                targetLanguage: "de", keepBackground: true, durationMilliseconds: sourceMilliseconds
             )
+            let uploaded = DubbingSource(audioPath: source)
             let output = folder.file("out.mp3")
-            try await engine.dub(request, workFolder: folder.file("work"), outputPath: output, logger: testLogger) { _, _ in }
+            try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: output, logger: testLogger) { _, _ in }
             #expect(abs(try await AudioFixture.durationMilliseconds(output) - sourceMilliseconds) <= 100)
             // In the last 0.4 s no segment speaks (the fake's segments cover 90 % of their slot): the original is heard.
             #expect(try await AudioFixture.maxVolumeDecibels(output, startSeconds: 5.65, seconds: 0.3) > -30)
@@ -73,10 +75,11 @@ import Testing
                 """, to: "de.vtt")
             let engine = try EngineConfiguration.fake(server).makeEngine()
             let request = DubbingRequest(
-                sourceAudioPath: source, subtitlesPath: subtitles, targetLanguage: "de", durationMilliseconds: 5_000
+                hasSubtitles: true, targetLanguage: "de", durationMilliseconds: 5_000
             )
+            let uploaded = DubbingSource(audioPath: source, subtitlesPath: subtitles)
             let output = folder.file("out.mp3")
-            try await engine.dub(request, workFolder: folder.file("work"), outputPath: output, logger: testLogger) { _, _ in }
+            try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: output, logger: testLogger) { _, _ in }
 
             #expect(server.calls(.transcriptions) == 0)
             #expect(server.calls(.chatCompletions) == 0)
@@ -95,8 +98,9 @@ import Testing
             // 40 kB at 64 kbit/s: pieces of at most 4.5 s, so two of about 4.5 s and 3.5 s.
             configuration.maxPieceBytes = 40_000
             let engine = try configuration.makeEngine()
-            let request = DubbingRequest(sourceAudioPath: source, targetLanguage: "es", durationMilliseconds: 8_000)
-            try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
+            let request = DubbingRequest(targetLanguage: "es", durationMilliseconds: 8_000)
+            let uploaded = DubbingSource(audioPath: source)
+            try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
 
             let work = WorkFolder(path: folder.file("work"))
             let pieces = try #require(work.readJSON([PreparedPiece].self, from: work.piecesManifest))
@@ -117,12 +121,13 @@ import Testing
         try await withFakeOpenAI { server in
             let source = try await AudioFixture.tone(seconds: 6, at: folder.file("source.wav"))
             let engine = try EngineConfiguration.fake(server).makeEngine()
-            let request = DubbingRequest(sourceAudioPath: source, targetLanguage: "fr", durationMilliseconds: 6_000)
+            let request = DubbingRequest(targetLanguage: "fr", durationMilliseconds: 6_000)
+            let uploaded = DubbingSource(audioPath: source)
             // Every speech call would take 120 s: cancellation must not wait for them.
             server.setLatency(milliseconds: 120_000, for: .speech)
             let progress = ProgressLog()
             let job = Task {
-                try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) {
+                try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) {
                     await progress.record($0, $1)
                 }
             }
@@ -144,11 +149,12 @@ import Testing
         let engine = try EngineConfiguration(engine: .offline).makeEngine()
         let subtitles = try folder.write("1\n00:00:00,500 --> 00:00:01,500\nBonjour.\n", to: "fr.srt")
         let source = try await AudioFixture.tone(seconds: 2, at: folder.file("source.wav"))
-        var request = DubbingRequest(sourceAudioPath: source, subtitlesPath: subtitles, targetLanguage: "fr", durationMilliseconds: 2_000)
-        try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("a.mp3"), logger: testLogger) { _, _ in }
+        var request = DubbingRequest(hasSubtitles: true, targetLanguage: "fr", durationMilliseconds: 2_000)
+        let uploaded = DubbingSource(audioPath: source, subtitlesPath: subtitles)
+        try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: folder.file("a.mp3"), logger: testLogger) { _, _ in }
         request.targetLanguage = "de"
         let error = await #expect(throws: DubbingError.self) {
-            try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("b.mp3"), logger: testLogger) { _, _ in }
+            try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: folder.file("b.mp3"), logger: testLogger) { _, _ in }
         }
         #expect(error?.code == "invalid_configuration")
     }

@@ -40,11 +40,12 @@ import Testing
             for endpoint in FakeOpenAIEndpoint.allCases { server.setLatency(milliseconds: 150, for: endpoint) }
             let source = try await AudioFixture.tone(seconds: 4, at: folder.file("source.wav"))
             let engine = try EngineConfiguration.fake(server).makeEngine()
-            let request = DubbingRequest(sourceAudioPath: source, targetLanguage: "fr", durationMilliseconds: 4_000)
+            let request = DubbingRequest(targetLanguage: "fr", durationMilliseconds: 4_000)
+            let uploaded = DubbingSource(audioPath: source)
             let clock = ProviderWaitClock()
             let start = ContinuousClock.now
             try await ProviderWaitClock.$current.withValue(clock) {
-                try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
+                try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
             }
             let elapsed = start.duration(to: .now)
             // Transcription, translation and at least one round of speech, each ≥ 150 ms, one after another.

@@ -13,13 +13,14 @@ import Testing
         try await withFakeOpenAI(.init(transcriptionSegmentSeconds: 1.5)) { server in
             let source = try await AudioFixture.tone(seconds: 9, at: folder.file("source.wav"))
             let engine = try EngineConfiguration.fake(server).makeEngine()
-            let request = DubbingRequest(sourceAudioPath: source, targetLanguage: "it", durationMilliseconds: 9_000)
+            let request = DubbingRequest(targetLanguage: "it", durationMilliseconds: 9_000)
+            let uploaded = DubbingSource(audioPath: source)
             let work = folder.file("work")
             let output = folder.file("out.mp3")
             server.inject(.badRequest, on: .speech, count: 1, afterCalls: 2)
 
             let failure = await #expect(throws: DubbingError.self) {
-                try await engine.dub(request, workFolder: work, outputPath: output, logger: testLogger) { _, _ in }
+                try await engine.dub(request, source: uploaded, workFolder: work, outputPath: output, logger: testLogger) { _, _ in }
             }
             #expect(failure?.code == "provider_rejected")
             #expect(failure?.isTransient == false)
@@ -27,7 +28,7 @@ import Testing
             let speechAnsweredFirst = server.answered(.speech)
             #expect(speechAnsweredFirst >= 2 && speechAnsweredFirst < 6)
 
-            try await engine.dub(request, workFolder: work, outputPath: output, logger: testLogger) { _, _ in }
+            try await engine.dub(request, source: uploaded, workFolder: work, outputPath: output, logger: testLogger) { _, _ in }
 
             #expect(server.answered(.transcriptions) == 1)
             #expect(server.answered(.chatCompletions) == 1)
@@ -46,16 +47,17 @@ import Testing
             var configuration = EngineConfiguration.fake(server)
             configuration.maxPieceBytes = 40_000  // two pieces
             let engine = try configuration.makeEngine()
-            let request = DubbingRequest(sourceAudioPath: source, targetLanguage: "fr", durationMilliseconds: 8_000)
+            let request = DubbingRequest(targetLanguage: "fr", durationMilliseconds: 8_000)
+            let uploaded = DubbingSource(audioPath: source)
             server.inject(.rateLimited(retryAfterSeconds: 1), on: .transcriptions, afterCalls: 1)
 
             let error = await #expect(throws: DubbingError.self) {
-                try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
+                try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
             }
             #expect(error?.code == "provider_rate_limited" && error?.retryAfterSeconds == 1)
             #expect(server.answered(.transcriptions) == 1)
 
-            try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
+            try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
             #expect(server.answered(.transcriptions) == 2)
             #expect(server.stats().duplicates.isEmpty)
         }
@@ -69,17 +71,18 @@ import Testing
             var configuration = EngineConfiguration.fake(server)
             configuration.translationBatchSegments = 2  // six segments: three batches
             let engine = try configuration.makeEngine()
-            let request = DubbingRequest(sourceAudioPath: source, targetLanguage: "fr", durationMilliseconds: 6_000)
+            let request = DubbingRequest(targetLanguage: "fr", durationMilliseconds: 6_000)
+            let uploaded = DubbingSource(audioPath: source)
             server.inject(.serverError, on: .chatCompletions, afterCalls: 2)
 
             let error = await #expect(throws: DubbingError.self) {
-                try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
+                try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
             }
             #expect(error?.code == "provider_unavailable" && error?.isTransient == true)
             #expect(server.answered(.chatCompletions) == 2)
             #expect(server.calls(.speech) == 0)
 
-            try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
+            try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
             #expect(server.answered(.chatCompletions) == 3)
             #expect(server.answered(.transcriptions) == 1)
             #expect(server.answered(.speech) == 6)

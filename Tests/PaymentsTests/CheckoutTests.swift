@@ -208,7 +208,7 @@ import Testing
 extension PaymentsFixture {
     func recordedSessionCount() async throws -> Int64 {
         try await store.database.read { db in
-            try db.queryFirst("SELECT count(*) FROM checkout_sessions") { row in row[0] as Int64 } ?? 0
+            try db.queryFirst("SELECT count(*) AS sessions FROM checkout_sessions") { row in row["sessions"] as Int64 } ?? 0
         }
     }
 }

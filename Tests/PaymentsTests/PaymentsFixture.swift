@@ -103,7 +103,8 @@ struct PaymentsFixture: Sendable {
     func session(_ id: String) async throws -> (status: String, credits: Int64, planID: String, accountID: Int64)? {
         try await store.database.read { db in
             try db.queryFirst("SELECT status, credits, plan_id, account_id FROM checkout_sessions WHERE id = ?", id) { row in
-                (status: row[0] as String, credits: row[1] as Int64, planID: row[2] as String, accountID: row[3] as Int64)
+                (status: row["status"] as String, credits: row["credits"] as Int64, planID: row["plan_id"] as String,
+                 accountID: row["account_id"] as Int64)
             }
         }
     }
@@ -111,7 +112,7 @@ struct PaymentsFixture: Sendable {
     /// Every recorded Stripe event id with its outcome.
     func recordedEvents() async throws -> [String: String] {
         let rows = try await store.database.read { db in
-            try db.query("SELECT id, outcome FROM stripe_events") { row in (row[0] as String, row[1] as String) }
+            try db.query("SELECT id, outcome FROM stripe_events") { row in (row["id"] as String, row["outcome"] as String) }
         }
         return Dictionary(uniqueKeysWithValues: rows)
     }
@@ -119,7 +120,9 @@ struct PaymentsFixture: Sendable {
     /// The number of purchase grants in the ledger.
     func purchaseGrantCount() async throws -> Int64 {
         try await store.database.read { db in
-            try db.queryFirst("SELECT count(*) FROM ledger_transfers WHERE reason = 'purchase'") { row in row[0] as Int64 } ?? 0
+            try db.queryFirst("SELECT count(*) AS grants FROM ledger_transfers WHERE reason = 'purchase'") { row in
+                row["grants"] as Int64
+            } ?? 0
         }
     }
 }

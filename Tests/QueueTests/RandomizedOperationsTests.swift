@@ -141,7 +141,9 @@ private struct RandomWalk {
             let later = store.clock.nowMilliseconds
             let expired = try await store.database.read { db in
                 try db.query("SELECT id, cancel_requested, attempts, max_attempts FROM jobs WHERE state = 'running' AND lease_expires_at_ms < ?",
-                    later) { row in (row[0] as String, row[1] as Bool, row[2] as Int, row[3] as Int) }
+                    later) { row in
+                    (row["id"] as String, row["cancel_requested"] as Bool, row["attempts"] as Int, row["max_attempts"] as Int)
+                }
             }
             let rescued = try await queue.rescueExpiredLeases()
             #expect(rescued == expired.count)

@@ -50,16 +50,14 @@ struct DubUploadRoute: Sendable {
         }
         let credits = CreditPricing.credits(forDurationMilliseconds: info.durationMilliseconds)
         let payload = DubbingRequest(
-            sourceAudioPath: upload.audioPath, subtitlesPath: upload.subtitlesPath, targetLanguage: fields.targetLanguage,
+            hasSubtitles: upload.subtitlesPath != nil, targetLanguage: fields.targetLanguage,
             sourceLanguage: fields.sourceLanguage, voice: fields.voice, keepBackground: fields.keepBackground,
             durationMilliseconds: info.durationMilliseconds)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .withoutEscapingSlashes  // paths stay searchable (the sweeper looks for them)
-        let payloadJSON = String(decoding: try encoder.encode(payload), as: UTF8.self)
+        let payloadJSON = String(decoding: try JSONEncoder().encode(payload), as: UTF8.self)
         let fingerprint = fields.fingerprint(audioDigest: upload.audioDigest, subtitlesDigest: upload.subtitlesDigest)
         let outcome = try await queue.enqueue(EnqueueRequest(
             account: account, credits: credits, durationMilliseconds: info.durationMilliseconds, payload: payloadJSON,
-            idempotencyKey: idempotencyKey, requestFingerprint: idempotencyKey == nil ? nil : fingerprint))
+            uploadID: uploadID, idempotencyKey: idempotencyKey, requestFingerprint: idempotencyKey == nil ? nil : fingerprint))
 
         let job = outcome.job
         let available: Int64

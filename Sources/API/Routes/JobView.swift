@@ -1,3 +1,4 @@
+import Dubbing
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -7,7 +8,7 @@ import Queue
 /// A job as the API shows it (`GET /api/dub/{id}` and the list).
 enum JobView {
     static func json(_ job: Job, publicURL: String) -> [String: JSONValue] {
-        let request = try? JSONDecoder().decode(StoredPayload.self, from: Data(job.payload.utf8))
+        let request = try? JSONDecoder().decode(DubbingRequest.self, from: Data(job.payload.utf8))
         var object: [String: JSONValue] = [
             "id": .string(job.id),
             "status": .string(job.state.rawValue),
@@ -46,11 +47,6 @@ enum JobView {
         return digits(parts.tm_year + 1_900, 4) + "-" + digits(parts.tm_mon + 1, 2) + "-" + digits(parts.tm_mday, 2) + "T"
             + digits(parts.tm_hour, 2) + ":" + digits(parts.tm_min, 2) + ":" + digits(parts.tm_sec, 2) + "."
             + digits(Int32(milliseconds - milliseconds.floorDivided(by: 1_000) * 1_000), 3) + "Z"
-    }
-
-    /// The part of the payload the view shows; the payload is a `DubbingRequest`.
-    private struct StoredPayload: Decodable {
-        var targetLanguage: String
     }
 }
 

@@ -47,7 +47,7 @@ extension Ledger {
     /// The credits `account` owes; zero when it owes nothing.
     public func debt(of account: AccountID) throws -> Int64 {
         try db.queryFirst("SELECT total(credits) AS owed FROM ledger_debts WHERE account_id = ?", account.rawValue) { row in
-            Int64(row[0] as Double)
+            Int64(row["owed"] as Double)
         } ?? 0
     }
 

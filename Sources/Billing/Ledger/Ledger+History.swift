@@ -16,9 +16,9 @@ extension Ledger {
             """,
             account.rawValue, rowLimit
         ) { row in
-            let amount: Int64 = row[2]
-            let phase: String = row[3]
-            let debitedUser = AccountID(rawValue: row[4]) == account
+            let amount: Int64 = row["amount"]
+            let phase: String = row["phase"]
+            let debitedUser = AccountID(rawValue: row["debit_account_id"]) == account
             let availableChange: Int64 =
                 switch phase {
                 case "pending": -amount
@@ -27,13 +27,13 @@ extension Ledger {
                 default: debitedUser ? -amount : amount
                 }
             return Movement(
-                transferID: row[0],
-                reason: MovementReason(rawValue: row[1]) ?? .adminGrant,
+                transferID: row["id"],
+                reason: MovementReason(rawValue: row["reason"]) ?? .adminGrant,
                 availableChange: availableChange,
                 amount: amount,
-                note: row[5],
-                reference: row[6],
-                createdAtMilliseconds: row[7])
+                note: row["note"],
+                reference: row["reference"],
+                createdAtMilliseconds: row["created_at_ms"])
         }
     }
 }

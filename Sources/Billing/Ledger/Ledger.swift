@@ -27,14 +27,14 @@ public struct Ledger {
         let id = try db.queryFirst(
             "INSERT INTO ledger_accounts (kind, name, created_at_ms) VALUES ('user', ?, ?) RETURNING id",
             name, nowMilliseconds
-        ) { row in AccountID(rawValue: row[0]) }
+        ) { row in AccountID(rawValue: row["id"]) }
         return try require(id, "INSERT … RETURNING gave no row")
     }
 
     /// Whether `account` is a user's account.
     public func isUserAccount(_ account: AccountID) throws -> Bool {
         try db.queryFirst("SELECT kind FROM ledger_accounts WHERE id = ?", account.rawValue) { row in
-            (row[0] as String) == "user"
+            (row["kind"] as String) == "user"
         } ?? false
     }
 
@@ -114,9 +114,9 @@ public struct Ledger {
             """,
             account.rawValue
         ) { row in
-            let received: Int64 = row[0]
-            let spent: Int64 = row[1]
-            let held: Int64 = row[2]
+            let received: Int64 = row["credits_posted"]
+            let spent: Int64 = row["debits_posted"]
+            let held: Int64 = row["debits_pending"]
             return Balance(available: received - spent - held, held: held, received: received, spent: spent)
         }
         guard var balance else { throw LedgerError.unknownAccount(account) }
@@ -161,13 +161,13 @@ public struct Ledger {
             id
         ) { row in
             TransferRow(
-                debit: AccountID(rawValue: row[0]), credit: AccountID(rawValue: row[1]),
-                amount: row[2], phase: row[3], reference: row[4])
+                debit: AccountID(rawValue: row["debit_account_id"]), credit: AccountID(rawValue: row["credit_account_id"]),
+                amount: row["amount"], phase: row["phase"], reference: row["reference"])
         }
     }
 
     private func resolution(of holdID: String) throws -> String? {
-        try db.queryFirst("SELECT phase FROM ledger_transfers WHERE pending_id = ?", holdID) { row in row[0] as String }
+        try db.queryFirst("SELECT phase FROM ledger_transfers WHERE pending_id = ?", holdID) { row in row["phase"] as String }
     }
 
     func insertTransfer(
@@ -220,14 +220,14 @@ extension Ledger {
     public func allHolds() throws -> [String: (amount: Int64, state: HoldState)] {
         let rows = try db.query(
             """
-            SELECT t.id, t.amount, r.phase FROM ledger_transfers t
+            SELECT t.id, t.amount, r.phase AS resolution FROM ledger_transfers t
             LEFT JOIN ledger_transfers r ON r.pending_id = t.id
             WHERE t.phase = 'pending'
             """
         ) { row in
-            let resolution: String? = row[2]
+            let resolution: String? = row["resolution"]
             let state: HoldState = resolution == nil ? .pending : resolution == "post" ? .posted : .voided
-            return (row[0] as String, (amount: row[1] as Int64, state: state))
+            return (row["id"] as String, (amount: row["amount"] as Int64, state: state))
         }
         return Dictionary(rows, uniquingKeysWith: { first, _ in first })
     }

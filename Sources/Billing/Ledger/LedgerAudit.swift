@@ -25,10 +25,14 @@ public struct LedgerAudit {
     private func checkDoubleEntry(_ found: inout [String]) throws {
         let sums = try db.queryFirst(
             """
-            SELECT total(debits_pending), total(credits_pending), total(debits_posted), total(credits_posted)
+            SELECT total(debits_pending) AS debits_pending, total(credits_pending) AS credits_pending,
+                total(debits_posted) AS debits_posted, total(credits_posted) AS credits_posted
             FROM ledger_accounts
             """
-        ) { row in (row[0] as Double, row[1] as Double, row[2] as Double, row[3] as Double) }
+        ) { row in
+            (row["debits_pending"] as Double, row["credits_pending"] as Double, row["debits_posted"] as Double,
+             row["credits_posted"] as Double)
+        }
         guard let sums else { return }
         if sums.0 != sums.1 {
             found.append("invariant 1: pending debits \(Int64(sums.0)) ≠ pending credits \(Int64(sums.1))")
@@ -44,7 +48,7 @@ public struct LedgerAudit {
         var derived: [Int64: Sums] = [:]
         let rows = try db.query(
             """
-            SELECT account, total(dp), total(dpo), total(cp), total(cpo) FROM (
+            SELECT account, total(dp) AS dp, total(dpo) AS dpo, total(cp) AS cp, total(cpo) AS cpo FROM (
                 SELECT debit_account_id AS account, amount AS dp, 0 AS dpo, 0 AS cp, 0 AS cpo
                     FROM ledger_transfers t WHERE phase = 'pending'
                     AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_id = t.id)
@@ -58,17 +62,18 @@ public struct LedgerAudit {
             ) GROUP BY account
             """
         ) { row in
-            (row[0] as Int64, Sums(
-                debitsPending: Int64(row[1] as Double), debitsPosted: Int64(row[2] as Double),
-                creditsPending: Int64(row[3] as Double), creditsPosted: Int64(row[4] as Double)))
+            (row["account"] as Int64, Sums(
+                debitsPending: Int64(row["dp"] as Double), debitsPosted: Int64(row["dpo"] as Double),
+                creditsPending: Int64(row["cp"] as Double), creditsPosted: Int64(row["cpo"] as Double)))
         }
         for (account, sums) in rows { derived[account] = sums }
 
         let cached = try db.query(
             "SELECT id, kind, debits_pending, debits_posted, credits_pending, credits_posted FROM ledger_accounts"
         ) { row in
-            (row[0] as Int64, row[1] as String,
-             Sums(debitsPending: row[2], debitsPosted: row[3], creditsPending: row[4], creditsPosted: row[5]))
+            (row["id"] as Int64, row["kind"] as String,
+             Sums(debitsPending: row["debits_pending"], debitsPosted: row["debits_posted"],
+                  creditsPending: row["credits_pending"], creditsPosted: row["credits_posted"]))
         }
         var known = Set<Int64>()
         for (account, kind, sums) in cached {
@@ -102,7 +107,7 @@ public struct LedgerAudit {
             WHERE r.phase IN ('post', 'void') AND (p.id IS NULL OR p.phase <> 'pending' OR p.amount <> r.amount
                 OR p.debit_account_id <> r.debit_account_id OR p.credit_account_id <> r.credit_account_id)
             """
-        ) { row in row[0] as String }
+        ) { row in row["id"] as String }
         for id in broken {
             found.append("invariant 1: resolution \(id) does not match its pending transfer")
         }
@@ -125,7 +130,7 @@ public struct LedgerAudit {
                     AND d.kind = 'user' AND c.kind = 'purchases')
             )
             """
-        ) { row in (row[0] as String, row[1] as String) }
+        ) { row in (row["id"] as String, row["reason"] as String) }
         for (id, reason) in broken {
             found.append("invariant 1: transfer \(id) (\(reason)) moves credits between the wrong accounts")
         }
@@ -135,7 +140,7 @@ public struct LedgerAudit {
     private func checkDebts(_ found: inout [String]) throws {
         let overpaid = try db.query(
             "SELECT account_id, sum(credits) AS owed FROM ledger_debts GROUP BY account_id HAVING sum(credits) < 0"
-        ) { row in (row[0] as Int64, row[1] as Int64) }
+        ) { row in (row["account_id"] as Int64, row["owed"] as Int64) }
         for (account, owed) in overpaid {
             found.append("invariant 3: account \(account) has a debt of \(owed) credits, below zero")
         }

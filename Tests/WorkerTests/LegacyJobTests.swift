@@ -1,0 +1,63 @@
+import AurisTestSupport
+import Billing
+import Database
+import Dubbing
+import Foundation
+@testable import Queue
+import Testing
+@testable import Worker
+
+/// A job queued before uploads had ids, whose payload named its files by absolute path,
+/// still runs after the upgrade, and its upload is still found by id.
+@Suite struct LegacyJobTests {
+    @Test func aJobQueuedWithUploadPathsRunsAfterTheUpgrade() async throws {
+        let directory = try TemporaryDirectory("auris-legacy")
+        defer { directory.remove() }
+        let path = directory.appending("auris.sqlite")
+        let clock = ManualClock()
+        // The schema before upload ids, and a job as the API queued it then, from a data
+        // folder that has moved since.
+        let before = try await DatabaseQueue.open(path: path, migrations: BillingMigrations.all + [QueueMigrations.all[0]])
+        let account = try await Accounts(database: before, clock: clock).create(name: "Ada", signupCredits: 10).id
+        let payload = """
+            {"sourceAudioPath":"/srv/old-data/uploads/up_legacy/source",\
+            "subtitlesPath":"/srv/old-data/uploads/up_legacy/subtitles",\
+            "targetLanguage":"fr","keepBackground":false,"durationMilliseconds":20000}
+            """
+        let now = clock.nowMilliseconds
+        try await before.write { db in
+            try Ledger(db).hold(id: "hold:dub_legacy", account: account, amount: 3, reference: "dub_legacy", at: now)
+            try db.execute(
+                """
+                INSERT INTO jobs (id, account_id, state, run_at_ms, max_attempts, hold_id, credits, duration_ms, payload,
+                    created_at_ms, updated_at_ms)
+                VALUES ('dub_legacy', ?, 'queued', ?, 5, 'hold:dub_legacy', 3, 20000, ?, ?, ?)
+                """,
+                account.rawValue, now, payload, now, now)
+            try Lanes(db: db).queued(account: account.rawValue, runAtMilliseconds: now)
+        }
+
+        let database = try await AurisStore.open(dataDirectory: directory.path)
+        let queue = JobQueue(database: database, clock: clock)
+        let files = JobFiles(dataDirectory: directory.path)
+        try files.createDirectories()
+        try FileManager.default.createDirectory(atPath: files.uploadFolder(uploadID: "up_legacy"), withIntermediateDirectories: true)
+        for file in [files.uploadedAudioPath(uploadID: "up_legacy"), files.uploadedSubtitlesPath(uploadID: "up_legacy")] {
+            FileManager.default.createFile(atPath: file, contents: Data("upload".utf8))
+        }
+        #expect(try await queue.hasUnfinishedJob(uploadID: "up_legacy"))
+
+        let claimed = try #require(try await queue.claim(owner: WorkerFixture.workerID))
+        #expect(claimed.uploadID == "up_legacy")
+        let engine = FakeEngine(.succeed)
+        await WorkerFixture.runner(engine, queue: queue, files: files, draining: DrainState()).run(claimed)
+
+        #expect(engine.sources == [DubbingSource(
+            audioPath: files.uploadedAudioPath(uploadID: "up_legacy"),
+            subtitlesPath: files.uploadedSubtitlesPath(uploadID: "up_legacy"))])
+        #expect(try await queue.job(id: "dub_legacy")?.state == .succeeded)
+        #expect(!FileManager.default.fileExists(atPath: files.uploadFolder(uploadID: "up_legacy")))
+        #expect(try await Accounts(database: database, clock: clock).balance(of: account).spent == 3)
+        #expect(try await AurisStore.violations(in: database) == [])
+    }
+}
