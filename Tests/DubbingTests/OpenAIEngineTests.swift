@@ -4,22 +4,22 @@ import Testing
 
 @testable import Dubbing
 
-@Suite struct OpenAIEngineTests {
+@Suite(.timeLimit(.minutes(5))) struct OpenAIEngineTests {
     @Test func dubsAClipEndToEnd() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
         // 0.1 s of speech per character: longer than the slots, so clips are time-stretched.
         try await withFakeOpenAI(.init(speechSecondsPerCharacter: 0.1)) { server in
-            let source = try await AudioFixture.tone(seconds: 8, at: folder.file("source.wav"))
+            let source = try await AudioFixture.tone(seconds: 8, at: folder.appending("source.wav"))
             let sourceMilliseconds = try await AudioFixture.durationMilliseconds(source)
             let engine = try EngineConfiguration.fake(server).makeEngine()
             let progress = ProgressLog()
             let request = DubbingRequest(
                 sourceAudioPath: source, targetLanguage: "fr", sourceLanguage: "en", durationMilliseconds: sourceMilliseconds
             )
-            let output = folder.file("out.mp3")
+            let output = folder.appending("out.mp3")
 
-            try await engine.dub(request, workFolder: folder.file("work"), outputPath: output, logger: testLogger) { await progress.record($0, $1) }
+            try await engine.dub(request, workFolder: folder.appending("work"), outputPath: output, logger: testLogger) { await progress.record($0, $1) }
 
             let outputMilliseconds = try await AudioFixture.durationMilliseconds(output)
             #expect(abs(outputMilliseconds - sourceMilliseconds) <= 100)
@@ -40,17 +40,17 @@ import Testing
     }
 
     @Test func keepsTheOriginalUnderneathAtTheSameLength() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
         try await withFakeOpenAI { server in
-            let source = try await AudioFixture.tone(seconds: 6, at: folder.file("source.mp3"))
+            let source = try await AudioFixture.tone(seconds: 6, at: folder.appending("source.mp3"))
             let sourceMilliseconds = try await AudioFixture.durationMilliseconds(source)
             let engine = try EngineConfiguration.fake(server).makeEngine()
             let request = DubbingRequest(
                 sourceAudioPath: source, targetLanguage: "de", keepBackground: true, durationMilliseconds: sourceMilliseconds
             )
-            let output = folder.file("out.mp3")
-            try await engine.dub(request, workFolder: folder.file("work"), outputPath: output, logger: testLogger) { _, _ in }
+            let output = folder.appending("out.mp3")
+            try await engine.dub(request, workFolder: folder.appending("work"), outputPath: output, logger: testLogger) { _, _ in }
             #expect(abs(try await AudioFixture.durationMilliseconds(output) - sourceMilliseconds) <= 100)
             // In the last 0.4 s no segment speaks (the fake's segments cover 90 % of their slot): the original is heard.
             #expect(try await AudioFixture.maxVolumeDecibels(output, startSeconds: 5.65, seconds: 0.3) > -30)
@@ -58,10 +58,10 @@ import Testing
     }
 
     @Test func subtitlesSkipTranscriptionAndTranslation() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
         try await withFakeOpenAI { server in
-            let source = try await AudioFixture.tone(seconds: 5, at: folder.file("source.wav"))
+            let source = try await AudioFixture.tone(seconds: 5, at: folder.appending("source.wav"))
             let subtitles = try folder.write("""
                 WEBVTT
 
@@ -75,8 +75,8 @@ import Testing
             let request = DubbingRequest(
                 sourceAudioPath: source, subtitlesPath: subtitles, targetLanguage: "de", durationMilliseconds: 5_000
             )
-            let output = folder.file("out.mp3")
-            try await engine.dub(request, workFolder: folder.file("work"), outputPath: output, logger: testLogger) { _, _ in }
+            let output = folder.appending("out.mp3")
+            try await engine.dub(request, workFolder: folder.appending("work"), outputPath: output, logger: testLogger) { _, _ in }
 
             #expect(server.calls(.transcriptions) == 0)
             #expect(server.calls(.chatCompletions) == 0)
@@ -86,19 +86,19 @@ import Testing
     }
 
     @Test func splitsLongSourcesIntoPiecesAndOffsetsTheirSegments() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
         // A segment per 2 s: two in each piece, wherever within ±0.4 s the cut falls.
         try await withFakeOpenAI(.init(transcriptionSegmentSeconds: 2)) { server in
-            let source = try await AudioFixture.tone(seconds: 8, at: folder.file("source.wav"))
+            let source = try await AudioFixture.tone(seconds: 8, at: folder.appending("source.wav"))
             var configuration = EngineConfiguration.fake(server)
             // 40 kB at 64 kbit/s: pieces of at most 4.5 s, so two of about 4.5 s and 3.5 s.
             configuration.maxPieceBytes = 40_000
             let engine = try configuration.makeEngine()
             let request = DubbingRequest(sourceAudioPath: source, targetLanguage: "es", durationMilliseconds: 8_000)
-            try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
+            try await engine.dub(request, workFolder: folder.appending("work"), outputPath: folder.appending("out.mp3"), logger: testLogger) { _, _ in }
 
-            let work = WorkFolder(path: folder.file("work"))
+            let work = WorkFolder(path: folder.appending("work"))
             let pieces = try #require(work.readJSON([PreparedPiece].self, from: work.piecesManifest))
             #expect(pieces.map(\.fileName) == ["piece000.mp3", "piece001.mp3"])
             #expect((4_000...5_000).contains(pieces[1].offsetMilliseconds))
@@ -112,17 +112,17 @@ import Testing
     }
 
     @Test func cancellingMidSynthesisStopsPromptly() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
         try await withFakeOpenAI { server in
-            let source = try await AudioFixture.tone(seconds: 6, at: folder.file("source.wav"))
+            let source = try await AudioFixture.tone(seconds: 6, at: folder.appending("source.wav"))
             let engine = try EngineConfiguration.fake(server).makeEngine()
             let request = DubbingRequest(sourceAudioPath: source, targetLanguage: "fr", durationMilliseconds: 6_000)
             // Every speech call would take 120 s: cancellation must not wait for them.
             server.setLatency(milliseconds: 120_000, for: .speech)
             let progress = ProgressLog()
             let job = Task {
-                try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) {
+                try await engine.dub(request, workFolder: folder.appending("work"), outputPath: folder.appending("out.mp3"), logger: testLogger) {
                     await progress.record($0, $1)
                 }
             }
@@ -139,16 +139,16 @@ import Testing
     }
 
     @Test func refusesAWorkFolderOfAnotherRequest() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
         let engine = try EngineConfiguration(engine: .offline).makeEngine()
         let subtitles = try folder.write("1\n00:00:00,500 --> 00:00:01,500\nBonjour.\n", to: "fr.srt")
-        let source = try await AudioFixture.tone(seconds: 2, at: folder.file("source.wav"))
+        let source = try await AudioFixture.tone(seconds: 2, at: folder.appending("source.wav"))
         var request = DubbingRequest(sourceAudioPath: source, subtitlesPath: subtitles, targetLanguage: "fr", durationMilliseconds: 2_000)
-        try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("a.mp3"), logger: testLogger) { _, _ in }
+        try await engine.dub(request, workFolder: folder.appending("work"), outputPath: folder.appending("a.mp3"), logger: testLogger) { _, _ in }
         request.targetLanguage = "de"
         let error = await #expect(throws: DubbingError.self) {
-            try await engine.dub(request, workFolder: folder.file("work"), outputPath: folder.file("b.mp3"), logger: testLogger) { _, _ in }
+            try await engine.dub(request, workFolder: folder.appending("work"), outputPath: folder.appending("b.mp3"), logger: testLogger) { _, _ in }
         }
         #expect(error?.code == "invalid_configuration")
     }
