@@ -1,12 +1,13 @@
-public import Billing
+import Billing
 public import Database
 public import Dubbing
 public import Hummingbird
 public import Logging
+public import Payments
 public import Prometheus
 import Queue
 
-/// The HTTP API (DESIGN.md, "HTTP API"): build its router for tests, or a whole
+/// The HTTP API (docs/openapi.yaml): build its router for tests, or a whole
 /// application to run.
 ///
 /// ```swift
@@ -31,7 +32,8 @@ public enum AurisAPI {
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMappingMiddleware())
 
-        let health = HealthRoutes(database: database, queue: queue, accounts: accounts, registry: registry)
+        let health = HealthRoutes(
+            database: database, queue: queue, accounts: accounts, registry: registry, metricsToken: configuration.metricsToken)
         router.get("healthz", use: health.healthz)
         router.get("readyz", use: health.readyz)
         router.get("metrics", use: health.metrics)
@@ -76,7 +78,12 @@ public enum AurisAPI {
         let router = router(configuration: configuration, database: database, engine: engine, payments: payments)
         return Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [EarlyResponseCloseHandler()])),
+            server: .http1(configuration: .init(additionalChannelHandlers: [
+                EarlyResponseCloseHandler(),
+                RequestReadTimeoutHandler(
+                    headerTimeout: .seconds(configuration.requestHeaderTimeoutSeconds),
+                    bodyProgressTimeout: .seconds(configuration.bodyProgressTimeoutSeconds)),
+            ])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "auris"),
             logger: logger)
     }

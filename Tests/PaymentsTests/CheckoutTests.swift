@@ -1,6 +1,7 @@
 import API
 import AurisTestSupport
 import Billing
+import Payments
 import Database
 import Foundation
 import Hummingbird
@@ -169,6 +170,20 @@ import Testing
             }
             #expect(fixture.stripe.requests.isEmpty)
             #expect(try await fixture.recordedEvents().isEmpty)
+        }
+    }
+
+    @Test func withoutAWebhookSecretNoCheckoutStarts() async throws {
+        // A payment nobody could grant would take the buyer's money for nothing.
+        try await PaymentsFixture.with(webhookSecret: nil) { fixture in
+            let response = try await fixture.application().test(.router) { client in
+                try await client.checkout(plan: "pro", apiKey: fixture.user.apiKey)
+            }
+            #expect(response.status == .serviceUnavailable)
+            #expect(response.errorCode == "payments_disabled")
+            #expect(response.errorMessage?.contains("STRIPE_WEBHOOK_SECRET") == true)
+            #expect(fixture.stripe.requests.isEmpty)
+            #expect(try await fixture.recordedSessionCount() == 0)
         }
     }
 

@@ -26,7 +26,8 @@ public struct PaymentsError: Error, Sendable, CustomStringConvertible {
         public static let providerError = Code(value: .providerError)
         /// The same idempotency key was used before for a different request.
         public static let idempotencyConflict = Code(value: .idempotencyConflict)
-        /// `STRIPE_WEBHOOK_SECRET` is not set, so no event can be trusted.
+        /// `STRIPE_WEBHOOK_SECRET` is not set, so no event can be trusted and no checkout
+        /// is started (its payment could not be granted).
         public static let webhookDisabled = Code(value: .webhookDisabled)
         /// The webhook request has no `Stripe-Signature` header.
         public static let missingSignature = Code(value: .missingSignature)
