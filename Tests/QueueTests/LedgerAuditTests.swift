@@ -4,7 +4,8 @@ import Queue
 import Testing
 
 /// `LedgerAudit` (and so `auris ledger verify`) detects each ledger invariant it claims
-/// to check: each test breaks exactly one, by raw SQL, and expects exactly its violation.
+/// to check (1, 2 and 3): each test breaks exactly one, by raw SQL, and expects exactly
+/// its violation.
 @Suite(.timeLimit(.minutes(5))) struct LedgerAuditTests {
     @Test("invariant 1: pending debits ≠ pending credits")
     func unbalancedPendingSums() async throws {
@@ -99,41 +100,5 @@ import Testing
             UPDATE ledger_accounts SET debits_posted = debits_posted - 5 WHERE id = 2
             """)
         #expect(try await fixture.store.violations() == ["invariant 3: user account \(fixture.user) is below zero (-1 available)"])
-    }
-
-    @Test("invariant 5: a paid session whose grant is not what it bought")
-    func sessionWithoutMatchingGrant() async throws {
-        let fixture = try await AuditFixture.make()
-        defer { fixture.remove() }
-        try await fixture.paidCheckout("cs_test_1", credits: 15)
-        try #require(try await fixture.store.violations() == [])
-        try await fixture.tamper("UPDATE checkout_sessions SET credits = 16 WHERE id = 'cs_test_1'")
-        #expect(try await fixture.store.violations() == ["invariant 5: paid checkout session cs_test_1 has no matching purchase grant"])
-    }
-
-    @Test("invariant 5: a purchase grant with no paid session")
-    func grantWithoutSession() async throws {
-        let fixture = try await AuditFixture.make()
-        defer { fixture.remove() }
-        try await fixture.paidCheckout("cs_test_1", credits: 15)
-        try await fixture.tamper("UPDATE checkout_sessions SET status = 'pending', grant_transfer_id = NULL WHERE id = 'cs_test_1'")
-        #expect(try await fixture.store.violations() == ["invariant 5: purchase grant purchase:cs_test_1 belongs to no paid checkout session"])
-    }
-
-    @Test("invariant 5: a session granted twice")
-    func sessionGrantedTwice() async throws {
-        let fixture = try await AuditFixture.make()
-        defer { fixture.remove() }
-        try await fixture.paidCheckout("cs_test_1", credits: 15)
-        try await fixture.tamper("""
-            INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount, phase, reason, reference, created_at_ms)
-                VALUES ('purchase:again', 1, \(fixture.user.rawValue), 15, 'single', 'purchase', 'cs_test_1', 0);
-            UPDATE ledger_accounts SET debits_posted = debits_posted + 15 WHERE id = 1;
-            UPDATE ledger_accounts SET credits_posted = credits_posted + 15 WHERE id = \(fixture.user.rawValue)
-            """)
-        #expect(try await fixture.store.violations() == [
-            "invariant 5: purchase grant purchase:again belongs to no paid checkout session",
-            "invariant 5: checkout session cs_test_1 was granted 2 times",
-        ])
     }
 }
