@@ -12,7 +12,7 @@ import Synchronization
 import Testing
 
 /// Credits, plans, health and metrics.
-struct AccountRoutesTests {
+@Suite(.timeLimit(.minutes(5))) struct AccountRoutesTests {
     @Test("credits: available, held and the history with its reasons")
     func credits() async throws {
         let harness = try await APIHarness.make()

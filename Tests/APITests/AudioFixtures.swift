@@ -10,10 +10,9 @@ enum AudioFixtures {
 
     /// A sine tone as 16-bit PCM WAV.
     static func wav(seconds: Double, sampleRate: Int = 8_000) async throws -> String {
-        try await make("tone-\(seconds)-\(sampleRate).wav", [
-            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=\(sampleRate):duration=\(seconds)",
-            "-ac", "1", "-c:a", "pcm_s16le",
-        ])
+        try await make("tone-\(seconds)-\(sampleRate).wav") { path in
+            try await Tone(seconds: seconds, sampleRate: sampleRate).write(to: path, codec: ["-c:a", "pcm_s16le"])
+        }
     }
 
     static func wavBytes(seconds: Double, sampleRate: Int = 8_000) async throws -> [UInt8] {
@@ -22,14 +21,16 @@ enum AudioFixtures {
 
     /// A sine tone as MP3, as a finished job's result would be.
     static func mp3(seconds: Double) async throws -> String {
-        try await make("tone-\(seconds).mp3", [
-            "-f", "lavfi", "-i", "sine=frequency=330:sample_rate=16000:duration=\(seconds)", "-ac", "1", "-c:a", "libmp3lame",
-        ])
+        try await make("tone-\(seconds).mp3") { path in
+            try await Tone(seconds: seconds, sampleRate: 16_000, frequency: 330).write(to: path, codec: ["-c:a", "libmp3lame"])
+        }
     }
 
     /// A one-frame PNG picture.
     static func png() async throws -> String {
-        try await make("picture.png", ["-f", "lavfi", "-i", "testsrc=size=32x32", "-frames:v", "1"])
+        try await make("picture.png") { path in
+            try await FFmpegTool.ffmpeg(["-f", "lavfi", "-i", "testsrc=size=32x32", "-frames:v", "1", path])
+        }
     }
 
     /// A WAV whose samples stop in the middle of what its header announces.
@@ -48,18 +49,12 @@ enum AudioFixtures {
         Array(try Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
-    private static func make(_ name: String, _ arguments: [String]) async throws -> String {
+    /// The file `name`, made by `body` into the path it is given, once per process.
+    private static func make(_ name: String, _ body: (String) async throws -> Void) async throws -> String {
         if let path = made.withLock({ $0[name] }) { return path }
         let path = directory.appending(UUID().uuidString.prefix(8) + "-" + name)
-        let result = try await runProcess(
-            "/usr/bin/env", ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y"] + arguments + [path], timeoutSeconds: 60)
-        guard result.status == 0 else { throw FixtureError(message: "ffmpeg \(name): \(result.standardError)") }
+        try await body(path)
         made.withLock { $0[name] = path }
         return path
     }
-}
-
-struct FixtureError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
 }

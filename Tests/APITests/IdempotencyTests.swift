@@ -9,7 +9,7 @@ import Testing
 
 /// `Idempotency-Key`, with Stripe's semantics: a retried request returns the first
 /// response and holds nothing more; the key with another request is refused.
-struct IdempotencyTests {
+@Suite(.timeLimit(.minutes(5))) struct IdempotencyTests {
     static let key = HTTPField.Name("Idempotency-Key")!
 
     @Test("the same key and request return the same job, and nothing more is held")

@@ -9,7 +9,7 @@ import Testing
 
 /// One account never sees, downloads or cancels another's job: 404 on every route,
 /// never 403, and the list shows only its own jobs.
-struct IsolationTests {
+@Suite(.timeLimit(.minutes(5))) struct IsolationTests {
     @Test("Bob gets 404 for Alice's job on status, result and cancel, and does not list it")
     func otherAccountsJob() async throws {
         let harness = try await APIHarness.make()

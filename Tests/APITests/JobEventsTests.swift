@@ -12,7 +12,7 @@ import Testing
 
 /// `GET /api/dub/{id}/events`: one `status` event per change of the job, driven here by
 /// the queue calls a worker makes, and the end of the stream when the job ends.
-struct JobEventsTests {
+@Suite(.timeLimit(.minutes(5))) struct JobEventsTests {
     @Test("streams each state change, a heartbeat while nothing changes, and closes when the job ends")
     func streamsChangesUntilTheJobEnds() async throws {
         let fixture = try await EventsFixture.make()

@@ -10,7 +10,7 @@ import Queue
 import Testing
 
 /// Polling, listing, cancelling and downloading, as a client does after an upload.
-struct JobRoutesTests {
+@Suite(.timeLimit(.minutes(5))) struct JobRoutesTests {
     static func accept(_ client: some TestClientProtocol, _ harness: APIHarness, seconds: Double = 3) async throws -> String {
         let response = try await client.upload(.upload(audio: try await AudioFixtures.wavBytes(seconds: seconds)), as: harness.alice)
         #expect(response.status == .accepted)

@@ -11,7 +11,7 @@ import Testing
 
 /// Uploads over a real socket: a multi-megabyte body, bodies cut off at the limit, and
 /// one account's concurrent uploads racing for its credits.
-struct LiveUploadTests {
+@Suite(.timeLimit(.minutes(5))) struct LiveUploadTests {
     @Test("a multi-megabyte raw upload and a multipart one over a socket are accepted")
     func largeUploads() async throws {
         let harness = try await APIHarness.make(signupCredits: 100)

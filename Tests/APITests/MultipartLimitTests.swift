@@ -11,7 +11,7 @@ import Testing
 /// Hostile multipart framing is refused with 400 and bounded work: a part header that
 /// never ends, or a part with hundreds of headers, cannot make the parser buffer and
 /// re-copy megabytes.
-struct MultipartLimitTests {
+@Suite(.timeLimit(.minutes(5))) struct MultipartLimitTests {
     @Test("a part header line that never ends is refused with 400 before the client has sent it all")
     func endlessHeaderLine() async throws {
         let harness = try await APIHarness.make()

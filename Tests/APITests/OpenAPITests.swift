@@ -6,14 +6,22 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Prometheus
 import Queue
 import Testing
 
-/// `docs/openapi.yaml` describes the router as it is: every route and every status
-/// code the code can answer is documented, and every documented path is routed.
-struct OpenAPITests {
-    /// Every route of `AurisAPI.router` and the statuses its code can answer. Hummingbird's
-    /// router lists no routes, so a new route must be added here, and then to the spec.
+/// `docs/openapi.yaml` describes the router as it is: the spec's operations are the
+/// router's routes, each answers and nothing else on a documented path does, and every
+/// status code the code can answer is documented.
+@Suite(.timeLimit(.minutes(5))) struct OpenAPITests {
+    /// The web app's page and assets: served by the same router, not part of the API.
+    static let webAppRoutes: Set<OpenAPIPaths.Operation> = [.init(method: "GET", path: "/"), .init(method: "GET", path: "/assets/{name}")]
+
+    /// Methods probed on every documented path.
+    static let probedMethods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+    /// The statuses each operation's code can answer (the router knows routes, not
+    /// statuses, so these are listed by hand).
     static let routes: [OpenAPIPaths.Operation: Set<Int>] = [
         .init(method: "GET", path: "/healthz"): [200],
         .init(method: "GET", path: "/readyz"): [200, 503],
@@ -45,6 +53,41 @@ struct OpenAPITests {
             #expect(statuses.subtracting(documented).isEmpty, "\(operation) answers \(statuses.subtracting(documented).sorted()) undocumented")
         }
         #expect(Set(spec.statuses.keys) == Set(Self.routes.keys), "the spec and this list name the same operations")
+    }
+
+    @Test("the spec's operations are exactly the router's routes, the web app's pages aside")
+    func specMatchesTheRouter() async throws {
+        let spec = OpenAPIPaths(yaml: try Self.specText())
+        let harness = try await APIHarness.make()
+        defer { harness.remove() }
+        let router = AurisAPI.router(
+            configuration: harness.configuration, database: harness.store.database, engine: try APIHarness.offlineEngine(),
+            registry: PrometheusCollectorRegistry(), clock: harness.store.clock)
+        let routed = Set(router.routes.map { OpenAPIPaths.Operation(method: $0.method.rawValue, path: $0.path.description) })
+        #expect(routed.isSuperset(of: Self.webAppRoutes), "\(routed.sorted { $0.description < $1.description })")
+        let api = routed.subtracting(Self.webAppRoutes)
+        #expect(api.subtracting(spec.statuses.keys).isEmpty, "routed but not documented: \(api.subtracting(spec.statuses.keys))")
+        #expect(Set(spec.statuses.keys).subtracting(api).isEmpty, "documented but not routed: \(Set(spec.statuses.keys).subtracting(api))")
+    }
+
+    @Test("on a documented path, an undocumented method is refused with 404 or 405")
+    func undocumentedMethodsAreRefused() async throws {
+        let spec = OpenAPIPaths(yaml: try Self.specText())
+        let harness = try await APIHarness.make()
+        defer { harness.remove() }
+        let paths = Set(spec.statuses.keys.map(\.path))
+        try await harness.application().test(.router) { client in
+            for path in paths.sorted() {
+                let uri = path.replacingOccurrences(of: "{id}", with: "dub_unknown")
+                for method in Self.probedMethods where spec.statuses[.init(method: method, path: path)] == nil {
+                    let response = try await client.execute(
+                        uri: uri, method: HTTPRequest.Method(method)!, headers: harness.alice.bearer)
+                    let message = (try? response.json()["error"] as? [String: Any])?["message"] as? String ?? ""
+                    let refused = response.status == .methodNotAllowed || (response.status == .notFound && message.hasPrefix("no route"))
+                    #expect(refused, "\(method) \(path) answered \(response.status.code) \(message)")
+                }
+            }
+        }
     }
 
     @Test("every path and method of the spec is routed: none is a 404 for want of a route")

@@ -1,3 +1,4 @@
+import AurisTestSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -121,6 +122,6 @@ final class RawHTTPConnection {
     }
 
     private static func error(_ what: String) -> any Error {
-        FixtureError(message: "\(what): \(String(cString: strerror(errno)))")
+        FixtureError("\(what): \(String(cString: strerror(errno)))")
     }
 }

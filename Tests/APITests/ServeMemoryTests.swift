@@ -7,7 +7,7 @@ import Testing
 
 /// `auris serve` streams uploads to disk: its peak memory does not grow with the body.
 /// Measured on its own process, so other tests running here do not blur the numbers.
-struct ServeMemoryTests {
+@Suite(.timeLimit(.minutes(5))) struct ServeMemoryTests {
     @Test("peak memory of auris serve grows far less than the bodies of large uploads")
     func peakMemoryDoesNotFollowTheBody() async throws {
         let directory = try TemporaryDirectory("auris-serve-memory")
@@ -86,7 +86,7 @@ final class ServeProcess: @unchecked Sendable {
 
     func waitUntilServing() async throws -> Int {
         for _ in 0..<300 {
-            guard process.isRunning else { throw FixtureError(message: "auris serve exited with \(process.terminationStatus)") }
+            guard process.isRunning else { throw FixtureError("auris serve exited with \(process.terminationStatus)") }
             let port = port
             let status = try? await onThread { () throws -> Int in
                 let connection = try RawHTTPConnection(port: port)
@@ -96,7 +96,7 @@ final class ServeProcess: @unchecked Sendable {
             if status == 200 { return port }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw FixtureError(message: "auris serve did not answer /healthz")
+        throw FixtureError("auris serve did not answer /healthz")
     }
 
     /// `VmHWM` of /proc/<pid>/status: the most memory the process has held at once.

@@ -10,7 +10,7 @@ import Queue
 import Testing
 
 /// What a client sees when its upload is accepted: 202, the job, the credits reserved.
-struct UploadAcceptedTests {
+@Suite(.timeLimit(.minutes(5))) struct UploadAcceptedTests {
     @Test("a multipart upload is accepted: 202 with the job, its price and the balance left")
     func acceptedMultipart() async throws {
         let harness = try await APIHarness.make()

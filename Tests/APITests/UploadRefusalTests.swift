@@ -11,11 +11,13 @@ import Testing
 
 /// Every refusal of `POST /api/dub` answers its status and stable code, and leaves
 /// nothing behind: no hold, no job, no file.
-struct UploadRefusalTests {
+@Suite(.timeLimit(.minutes(5))) struct UploadRefusalTests {
     struct Case: Sendable, CustomTestStringConvertible {
         var testDescription: String
         var status: Int
         var code: String
+        /// Words the error's message must contain: the refusal is for this reason, not another.
+        var message = ""
         var signupCredits: Int64 = 10
         var configure: @Sendable (inout APIConfiguration) -> Void = { _ in }
         /// The request: URI, headers (the account's key added unless `anonymous`), body.
@@ -54,6 +56,26 @@ struct UploadRefusalTests {
         },
         Case(testDescription: "unknown field", status: 400, code: "invalid_request") { _ in
             form(.upload(audio: try await tone(), fields: ["target_language": "fr", "colour": "blue"]))
+        },
+        Case(testDescription: "no file part", status: 400, code: "invalid_request", message: "the audio is missing") { _ in
+            var parts = MultipartForm()
+            parts.field("target_language", "fr")
+            parts.file("subtitles", filename: "fr.srt", contentType: "application/x-subrip", AudioFixtures.subtitles)
+            return form(parts)
+        },
+        Case(testDescription: "too many parts", status: 400, code: "invalid_request", message: "too many parts; at most 12") { _ in
+            var parts = MultipartForm.upload(audio: try await tone())
+            for _ in 0..<12 { parts.field("voice", "alloy") }
+            return form(parts)
+        },
+        Case(testDescription: "a field over 1 KiB", status: 400, code: "invalid_request", message: "voice is too long") { _ in
+            form(.upload(audio: try await tone(), fields: ["target_language": "fr", "voice": String(repeating: "a", count: 1_025)]))
+        },
+        Case(testDescription: "a voice that is not a voice name", status: 400, code: "invalid_request", message: "voice must be") { _ in
+            form(.upload(audio: try await tone(), fields: ["target_language": "fr", "voice": "alloy; rm -rf"]))
+        },
+        Case(testDescription: "unknown source_language", status: 400, code: "invalid_request", message: "source_language") { _ in
+            form(.upload(audio: try await tone(), fields: ["target_language": "fr", "source_language": "xx"]))
         },
         Case(testDescription: "bad Idempotency-Key", status: 400, code: "invalid_request") { _ in
             form(.upload(audio: try await tone()), [HTTPField.Name("Idempotency-Key")!: "has spaces in it"])
@@ -103,6 +125,8 @@ struct UploadRefusalTests {
                 let response = try await client.execute(uri: uri, method: .post, headers: authorized, body: body)
                 #expect(response.status.code == refusal.status)
                 #expect(try response.errorCode() == refusal.code)
+                let message = (try response.json()["error"] as? [String: Any])?["message"] as? String ?? ""
+                #expect(refusal.message.isEmpty || message.contains(refusal.message), "\(message)")
                 #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
                 if refusal.status == 402 {
                     let error = try #require(try response.json()["error"] as? [String: Any])

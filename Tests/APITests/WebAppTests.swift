@@ -11,7 +11,7 @@ import Testing
 
 /// The web app as the API serves it: the page, every module it loads, and the public
 /// language list its form is built from.
-struct WebAppTests {
+@Suite(.timeLimit(.minutes(5))) struct WebAppTests {
     @Test("GET / is the page, with a policy that allows only its own scripts")
     func page() async throws {
         try await WebAppTestRouter.run { client in

@@ -60,27 +60,34 @@ public struct APIClient: Sendable {
         return (status, (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
     }
 
-    /// Polls a job until it is finished or the time is up; returns its last status.
+    /// Polls a job until it is finished and returns its status; throws when the time is
+    /// up first, naming the job and what it last said.
     public func waitForJob(_ id: String, timeoutSeconds: Double = 120) async throws -> [String: Any] {
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        var last: [String: Any] = [:]
-        while Date() < deadline {
-            let (_, job) = try await getJSON("/api/dub/\(id)")
-            last = job
-            if let status = job["status"] as? String, ["succeeded", "failed", "canceled"].contains(status) { return job }
-            try await Task.sleep(for: .milliseconds(200))
+        try await poll("job \(id) to finish", id: id, timeoutSeconds: timeoutSeconds, every: .milliseconds(200)) { job in
+            guard let status = job["status"] as? String else { return false }
+            return ["succeeded", "failed", "canceled"].contains(status)
         }
-        return last
     }
 
-    /// Polls a job until it reports `stage` (or the time is up).
-    public func waitForStage(_ id: String, _ stage: String, timeoutSeconds: Double = 60) async throws {
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        while Date() < deadline {
-            let (_, job) = try await getJSON("/api/dub/\(id)")
-            if job["stage"] as? String == stage { return }
-            try await Task.sleep(for: .milliseconds(100))
+    /// Polls a job until it reports `stage` and returns its status; throws when the time
+    /// is up first (a wait that passes silently would let a test go on with a job no
+    /// worker ever claimed).
+    @discardableResult
+    public func waitForStage(_ id: String, _ stage: String, timeoutSeconds: Double = 60) async throws -> [String: Any] {
+        try await poll("job \(id) to reach stage \(stage)", id: id, timeoutSeconds: timeoutSeconds, every: .milliseconds(100)) { job in
+            job["stage"] as? String == stage
         }
+    }
+
+    private func poll(
+        _ what: String, id: String, timeoutSeconds: Double, every interval: Duration, until done: ([String: Any]) -> Bool
+    ) async throws -> [String: Any] {
+        var last: [String: Any] = [:]
+        try await waitUntil("\(what) (it last said \(last))", timeoutSeconds: timeoutSeconds, every: interval) {
+            last = try await getJSON("/api/dub/\(id)").1
+            return done(last)
+        }
+        return last
     }
 
     public func send(

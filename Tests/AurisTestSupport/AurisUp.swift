@@ -52,10 +52,10 @@ public final class AurisUp: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while Date() < deadline {
             if let (status, _) = try? await client.get("/readyz"), status == 200 { return }
-            guard process.isRunning else { throw AurisUpError("auris up exited early:\n\(log())") }
+            guard process.isRunning else { throw FixtureError("auris up exited early:\n\(log())") }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw AurisUpError("auris up did not become ready:\n\(log())")
+        throw FixtureError("auris up did not become ready:\n\(log())")
     }
 
     /// The pids of the worker processes `up` runs now.
@@ -81,7 +81,7 @@ public final class AurisUp: @unchecked Sendable {
         while process.isRunning {
             guard Date() < deadline else {
                 kill(process.processIdentifier, SIGKILL)
-                throw AurisUpError("auris up did not stop in \(timeoutSeconds) s:\n\(log())")
+                throw FixtureError("auris up did not stop in \(timeoutSeconds) s:\n\(log())")
             }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -93,15 +93,10 @@ public final class AurisUp: @unchecked Sendable {
     }
 }
 
-public struct AurisUpError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
-
 /// A TCP port nobody listens on right now.
 public func freePort() throws -> Int {
     let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard socketFD >= 0 else { throw AurisUpError("socket() failed") }
+    guard socketFD >= 0 else { throw FixtureError("socket() failed") }
     defer { close(socketFD) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
@@ -110,11 +105,11 @@ public func freePort() throws -> Int {
     let bound = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
-    guard bound == 0 else { throw AurisUpError("bind() failed") }
+    guard bound == 0 else { throw FixtureError("bind() failed") }
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let named = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) }
     }
-    guard named == 0 else { throw AurisUpError("getsockname() failed") }
+    guard named == 0 else { throw FixtureError("getsockname() failed") }
     return Int(UInt16(bigEndian: address.sin_port))
 }

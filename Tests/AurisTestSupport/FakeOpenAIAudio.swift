@@ -11,10 +11,7 @@ final class FakeOpenAIAudio: Sendable {
     func tone(tenthsOfSecond: Int) async throws -> [UInt8] {
         if let cached = self.tones.withLock({ $0[tenthsOfSecond] }) { return cached }
         let seconds = Double(tenthsOfSecond) / 10
-        let mp3 = try await FFmpegCommand.ffmpeg([
-            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=24000:duration=\(seconds)",
-            "-ac", "1", "-c:a", "libmp3lame", "-b:a", "48k", "-f", "mp3", "pipe:1",
-        ], timeoutSeconds: 30).run()
+        let mp3 = try await Tone(seconds: seconds, sampleRate: 24_000).encoded(["-c:a", "libmp3lame", "-b:a", "48k", "-f", "mp3"])
         self.tones.withLock { $0[tenthsOfSecond] = mp3 }
         return mp3
     }

@@ -3,7 +3,7 @@ import Billing
 import Database
 import Testing
 
-@Suite struct AccountsTests {
+@Suite(.timeLimit(.minutes(5))) struct AccountsTests {
     @Test func anAPIKeyAuthenticatesItsAccountOnly() async throws {
         let store = try await TestStore.make()
         defer { store.directory.remove() }

@@ -3,7 +3,7 @@ import AurisTestSupport
 import Database
 import Testing
 
-@Suite struct LedgerTests {
+@Suite(.timeLimit(.minutes(5))) struct LedgerTests {
     @Test func holdPostAndVoidMoveCreditsOnce() async throws {
         let store = try await TestStore.make()
         defer { store.directory.remove() }
@@ -48,10 +48,17 @@ import Testing
         let store = try await TestStore.make()
         defer { store.directory.remove() }
         let user = try await store.accounts.create(name: "Ada", signupCredits: 2).id
-        await #expect(throws: DatabaseError.self) {
+        // The CHECK itself, not any database error (a typo in the SQL would be one too).
+        let error = await #expect(throws: DatabaseError.self) {
             try await store.database.write { db in
                 try db.execute("UPDATE ledger_accounts SET debits_pending = 3 WHERE id = ?", user.rawValue)
             }
+        }
+        #expect(error?.isCheckViolation == true, "\(String(describing: error))")
+        #expect(try await store.accounts.balance(of: user).available == 2)
+        // Up to the balance is allowed: the CHECK draws the line at zero, not before it.
+        _ = try await store.database.write { db in
+            try db.execute("UPDATE ledger_accounts SET debits_pending = 2 WHERE id = ?", user.rawValue)
         }
     }
 
@@ -80,11 +87,12 @@ import Testing
         let store = try await TestStore.make()
         defer { store.directory.remove() }
         let user = try await store.accounts.create(name: "Ada", signupCredits: 10).id
-        await #expect(throws: DatabaseError.self) {
-            try await store.database.write { db in try db.execute("UPDATE ledger_transfers SET amount = 1000") }
-        }
-        await #expect(throws: DatabaseError.self) {
-            try await store.database.write { db in try db.execute("DELETE FROM ledger_transfers") }
+        // Refused by the immutability triggers, not by any other error.
+        for statement in ["UPDATE ledger_transfers SET amount = 1000", "DELETE FROM ledger_transfers"] {
+            let error = await #expect(throws: DatabaseError.self) {
+                try await store.database.write { db in try db.execute(statement) }
+            }
+            #expect(error?.isConstraintViolation == true && error?.message == "ledger transfers are immutable", "\(String(describing: error))")
         }
         #expect(try await store.accounts.balance(of: user).available == 10)
     }

@@ -4,7 +4,7 @@ import Testing
 
 /// A bad flag or variable stops `up`, `serve` and `worker` at once with a message that
 /// names it, before anything starts: no database, no child processes, no restart loop.
-@Suite struct ConfigurationRefusalTests {
+@Suite(.timeLimit(.minutes(5))) struct ConfigurationRefusalTests {
     struct Case: Sendable, CustomTestStringConvertible {
         var arguments: [String]
         var environment: [String: String] = [:]

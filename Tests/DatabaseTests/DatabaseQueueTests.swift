@@ -3,7 +3,7 @@ import AurisTestSupport
 import Foundation
 import Testing
 
-@Suite struct DatabaseQueueTests {
+@Suite(.timeLimit(.minutes(5))) struct DatabaseQueueTests {
     let migrations = [
         Migration("test.1", sql: "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, size INTEGER CHECK (size >= 0)) STRICT"),
         Migration("test.2", sql: "CREATE TABLE notes (item_id INTEGER NOT NULL REFERENCES items (id), body BLOB) STRICT"),

@@ -1,25 +1,26 @@
+import AurisTestSupport
 import Foundation
 import Testing
 
 @testable import Dubbing
 
-@Suite struct ClipFitterTests {
-    func fitter(_ folder: TemporaryFolder) -> ClipFitter {
+@Suite(.timeLimit(.minutes(5))) struct ClipFitterTests {
+    func fitter(_ folder: TemporaryDirectory) -> ClipFitter {
         ClipFitter(scratchFolder: folder.path, maxTempo: 2.0, ffmpegTimeoutSeconds: 30)
     }
 
     @Test func aClipThatFitsIsKeptAsIs() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
-        let clip = try await AudioFixture.tone(seconds: 1, at: folder.file("clip.wav"))
+        let clip = try await AudioFixture.tone(seconds: 1, at: folder.appending("clip.wav"))
         let samples = try await self.fitter(folder).fittedSamples(clipFiles: [clip], roomSamples: 3 * ClipFitter.sampleRate)
         #expect(samples.count / ClipFitter.bytesPerSample == ClipFitter.sampleRate)
     }
 
     @Test func aLongerClipIsSpedUpToItsSlot() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
-        let clip = try await AudioFixture.tone(seconds: 4, at: folder.file("clip.wav"))
+        let clip = try await AudioFixture.tone(seconds: 4, at: folder.appending("clip.wav"))
         let room = 3 * ClipFitter.sampleRate
         let samples = try await self.fitter(folder).fittedSamples(clipFiles: [clip], roomSamples: room)
         let count = samples.count / ClipFitter.bytesPerSample
@@ -28,11 +29,11 @@ import Testing
     }
 
     @Test func beyondTheTempoCapTheRestIsCutWithAFade() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
         let parts = [
-            try await AudioFixture.tone(seconds: 4, at: folder.file("part1.wav")),
-            try await AudioFixture.tone(seconds: 4, at: folder.file("part2.mp3")),
+            try await AudioFixture.tone(seconds: 4, at: folder.appending("part1.wav")),
+            try await AudioFixture.tone(seconds: 4, at: folder.appending("part2.mp3")),
         ]
         let room = 2 * ClipFitter.sampleRate
         let samples = try await self.fitter(folder).fittedSamples(clipFiles: parts, roomSamples: room)
@@ -50,7 +51,7 @@ import Testing
 
 extension ClipFitterTests {
     @Test func aDamagedClipIsRemovedAndTheErrorIsTransient() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
         let clip = try folder.write("not audio at all", to: "0003.mp3")
         let error = await #expect(throws: DubbingError.self) {
@@ -64,22 +65,22 @@ extension ClipFitterTests {
 extension ClipFitterTests {
     /// OpenAI's `pcm` speech is already the track's format: read, not decoded.
     @Test func aRawClipIsTakenAsItsSamples() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
         let samples: [UInt8] = (0..<ClipFitter.sampleRate).flatMap { index -> [UInt8] in
             let value = UInt16(bitPattern: Int16(index % 2_000 - 1_000))
             return [UInt8(value & 0xFF), UInt8(value >> 8)]
         }
-        let clip = folder.file("0001.\(ClipFitter.rawClipExtension)")
+        let clip = folder.appending("0001.\(ClipFitter.rawClipExtension)")
         #expect(FileManager.default.createFile(atPath: clip, contents: Data(samples)))
         let fitted = try await self.fitter(folder).fittedSamples(clipFiles: [clip], roomSamples: 2 * ClipFitter.sampleRate)
         #expect(fitted == samples)
     }
 
     @Test func aRawClipOfHalfASampleIsRemovedAndTheErrorIsTransient() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
-        let clip = folder.file("0002.\(ClipFitter.rawClipExtension)")
+        let clip = folder.appending("0002.\(ClipFitter.rawClipExtension)")
         #expect(FileManager.default.createFile(atPath: clip, contents: Data([1, 2, 3])))
         let error = await #expect(throws: DubbingError.self) {
             _ = try await self.fitter(folder).fittedSamples(clipFiles: [clip], roomSamples: ClipFitter.sampleRate)

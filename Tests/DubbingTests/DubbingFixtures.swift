@@ -7,44 +7,15 @@ import Testing
 
 @testable import Dubbing
 
-/// A folder under the system's temporary directory, removed by `remove()`.
-struct TemporaryFolder {
-    let path: String
-
-    init() throws {
-        self.path = FileManager.default.temporaryDirectory.appendingPathComponent("auris-dubbing-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: self.path, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { "\(self.path)/\(name)" }
-
-    func write(_ text: String, to name: String) throws -> String {
-        let path = self.file(name)
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        return path
-    }
-
-    func remove() { try? FileManager.default.removeItem(atPath: self.path) }
-}
-
 enum AudioFixture {
-    /// A stereo 44.1 kHz tone of `seconds` (a typical upload's shape), in the given format.
+    /// A stereo 44.1 kHz tone of `seconds` (a typical upload's shape), in the format of the path's extension.
     static func tone(seconds: Double, at path: String) async throws -> String {
-        _ = try await FFmpegCommand.ffmpeg([
-            "-f", "lavfi", "-i", "sine=frequency=220:sample_rate=44100:duration=\(seconds)",
-            "-ac", "2", path,
-        ], timeoutSeconds: 30).run()
-        return path
+        try await Tone(seconds: seconds, channels: 2, frequency: 220).write(to: path)
     }
 
     /// ffprobe's duration of a file, in milliseconds.
     static func durationMilliseconds(_ path: String) async throws -> Int64 {
-        let output = try await FFmpegCommand.ffprobe(
-            ["-show_entries", "format=duration", "-of", "default=noprint_wrappers=1:nokey=1", path],
-            timeoutSeconds: 30
-        ).run()
-        let seconds = try #require(Double(String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
-        return Int64((seconds * 1000).rounded())
+        Int64((try await FFmpegTool.probedSeconds(of: path) * 1000).rounded())
     }
 
     /// The loudest sample of a file in dBFS (ffmpeg's volumedetect): near -91 for silence.

@@ -2,7 +2,7 @@ import Testing
 
 @testable import Dubbing
 
-@Suite struct EngineConfigurationTests {
+@Suite(.timeLimit(.minutes(5))) struct EngineConfigurationTests {
     @Test func theEnvironmentChoosesTheEngine() throws {
         #expect(try EngineConfiguration(environment: [:]).engine == .offline)
         let openai = try EngineConfiguration(environment: ["OPENAI_API_KEY": "sk-x", "AURIS_TTS_VOICE": "nova"])

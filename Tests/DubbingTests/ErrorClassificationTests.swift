@@ -6,7 +6,7 @@ import Testing
 
 @testable import Dubbing
 
-@Suite struct ErrorClassificationTests {
+@Suite(.timeLimit(.minutes(5))) struct ErrorClassificationTests {
     /// One speech call through the real client against the fake, with `fault` injected.
     private func speechError(
         _ fault: FakeOpenAIFault,
@@ -82,16 +82,16 @@ import Testing
     }
 
     @Test func aTranslationMissingAnIdIsTransient() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
         try await withFakeOpenAI { server in
             server.inject(.dropSegment, on: .chatCompletions)
-            let source = try await AudioFixture.tone(seconds: 6, at: folder.file("source.wav"))
+            let source = try await AudioFixture.tone(seconds: 6, at: folder.appending("source.wav"))
             let engine = try EngineConfiguration.fake(server).makeEngine()
             let request = DubbingRequest(targetLanguage: "fr", durationMilliseconds: 6_000)
             let uploaded = DubbingSource(audioPath: source)
             let error = await #expect(throws: DubbingError.self) {
-                try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
+                try await engine.dub(request, source: uploaded, workFolder: folder.appending("work"), outputPath: folder.appending("out.mp3"), logger: testLogger) { _, _ in }
             }
             #expect(error?.code == "provider_bad_response")
             #expect(error?.isTransient == true)
@@ -100,16 +100,16 @@ import Testing
     }
 
     @Test func quotaExhaustedAtTranscriptionStopsTheJob() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
         try await withFakeOpenAI { server in
             server.inject(.insufficientQuota, on: .transcriptions)
-            let source = try await AudioFixture.tone(seconds: 3, at: folder.file("source.wav"))
+            let source = try await AudioFixture.tone(seconds: 3, at: folder.appending("source.wav"))
             let engine = try EngineConfiguration.fake(server).makeEngine()
             let request = DubbingRequest(targetLanguage: "fr", durationMilliseconds: 3_000)
             let uploaded = DubbingSource(audioPath: source)
             let error = await #expect(throws: DubbingError.self) {
-                try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
+                try await engine.dub(request, source: uploaded, workFolder: folder.appending("work"), outputPath: folder.appending("out.mp3"), logger: testLogger) { _, _ in }
             }
             #expect(error?.code == "insufficient_quota")
             #expect(server.calls(.chatCompletions) == 0 && server.calls(.speech) == 0)

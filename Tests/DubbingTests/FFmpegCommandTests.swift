@@ -1,8 +1,9 @@
+import AurisTestSupport
 import Foundation
 import Media
 import Testing
 
-@Suite struct FFmpegCommandTests {
+@Suite(.timeLimit(.minutes(5))) struct FFmpegCommandTests {
     @Test func returnsStandardOutput() async throws {
         let output = try await FFmpegCommand(executable: "printf", arguments: ["hello"], timeoutSeconds: 10).run()
         #expect(String(decoding: output, as: UTF8.self) == "hello")
@@ -35,9 +36,9 @@ import Testing
     }
 
     @Test func cancellationStopsARunningChild() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
-        let marker = folder.file("started")
+        let marker = folder.appending("started")
         // The child ignores SIGTERM (an ignored signal stays ignored across exec), so only
         // the SIGKILL after the grace period ends it.
         let command = FFmpegCommand(

@@ -9,7 +9,7 @@ import FoundationNetworking
 @testable import Dubbing
 
 /// The fake's control plane, which scripts use over HTTP.
-@Suite struct FakeOpenAIServerTests {
+@Suite(.timeLimit(.minutes(5))) struct FakeOpenAIServerTests {
     private func post(_ url: String, _ json: String) async throws -> Int {
         var request = URLRequest(url: try #require(URL(string: url)))
         request.httpMethod = "POST"

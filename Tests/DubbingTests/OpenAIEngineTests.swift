@@ -4,13 +4,13 @@ import Testing
 
 @testable import Dubbing
 
-@Suite struct OpenAIEngineTests {
+@Suite(.timeLimit(.minutes(5))) struct OpenAIEngineTests {
     @Test func dubsAClipEndToEnd() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
         // 0.1 s of speech per character: longer than the slots, so clips are time-stretched.
         try await withFakeOpenAI(.init(speechSecondsPerCharacter: 0.1)) { server in
-            let source = try await AudioFixture.tone(seconds: 8, at: folder.file("source.wav"))
+            let source = try await AudioFixture.tone(seconds: 8, at: folder.appending("source.wav"))
             let sourceMilliseconds = try await AudioFixture.durationMilliseconds(source)
             let engine = try EngineConfiguration.fake(server).makeEngine()
             let progress = ProgressLog()
@@ -18,9 +18,9 @@ import Testing
                 targetLanguage: "fr", sourceLanguage: "en", durationMilliseconds: sourceMilliseconds
             )
             let uploaded = DubbingSource(audioPath: source)
-            let output = folder.file("out.mp3")
+            let output = folder.appending("out.mp3")
 
-            try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: output, logger: testLogger) { await progress.record($0, $1) }
+            try await engine.dub(request, source: uploaded, workFolder: folder.appending("work"), outputPath: output, logger: testLogger) { await progress.record($0, $1) }
 
             let outputMilliseconds = try await AudioFixture.durationMilliseconds(output)
             #expect(abs(outputMilliseconds - sourceMilliseconds) <= 100)
@@ -41,18 +41,18 @@ import Testing
     }
 
     @Test func keepsTheOriginalUnderneathAtTheSameLength() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
         try await withFakeOpenAI { server in
-            let source = try await AudioFixture.tone(seconds: 6, at: folder.file("source.mp3"))
+            let source = try await AudioFixture.tone(seconds: 6, at: folder.appending("source.mp3"))
             let sourceMilliseconds = try await AudioFixture.durationMilliseconds(source)
             let engine = try EngineConfiguration.fake(server).makeEngine()
             let request = DubbingRequest(
                 targetLanguage: "de", keepBackground: true, durationMilliseconds: sourceMilliseconds
             )
             let uploaded = DubbingSource(audioPath: source)
-            let output = folder.file("out.mp3")
-            try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: output, logger: testLogger) { _, _ in }
+            let output = folder.appending("out.mp3")
+            try await engine.dub(request, source: uploaded, workFolder: folder.appending("work"), outputPath: output, logger: testLogger) { _, _ in }
             #expect(abs(try await AudioFixture.durationMilliseconds(output) - sourceMilliseconds) <= 100)
             // In the last 0.4 s no segment speaks (the fake's segments cover 90 % of their slot): the original is heard.
             #expect(try await AudioFixture.maxVolumeDecibels(output, startSeconds: 5.65, seconds: 0.3) > -30)
@@ -60,10 +60,10 @@ import Testing
     }
 
     @Test func subtitlesSkipTranscriptionAndTranslation() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
         try await withFakeOpenAI { server in
-            let source = try await AudioFixture.tone(seconds: 5, at: folder.file("source.wav"))
+            let source = try await AudioFixture.tone(seconds: 5, at: folder.appending("source.wav"))
             let subtitles = try folder.write("""
                 WEBVTT
 
@@ -78,8 +78,8 @@ import Testing
                 hasSubtitles: true, targetLanguage: "de", durationMilliseconds: 5_000
             )
             let uploaded = DubbingSource(audioPath: source, subtitlesPath: subtitles)
-            let output = folder.file("out.mp3")
-            try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: output, logger: testLogger) { _, _ in }
+            let output = folder.appending("out.mp3")
+            try await engine.dub(request, source: uploaded, workFolder: folder.appending("work"), outputPath: output, logger: testLogger) { _, _ in }
 
             #expect(server.calls(.transcriptions) == 0)
             #expect(server.calls(.chatCompletions) == 0)
@@ -89,20 +89,20 @@ import Testing
     }
 
     @Test func splitsLongSourcesIntoPiecesAndOffsetsTheirSegments() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
         // A segment per 2 s: two in each piece, wherever within ±0.4 s the cut falls.
         try await withFakeOpenAI(.init(transcriptionSegmentSeconds: 2)) { server in
-            let source = try await AudioFixture.tone(seconds: 8, at: folder.file("source.wav"))
+            let source = try await AudioFixture.tone(seconds: 8, at: folder.appending("source.wav"))
             var configuration = EngineConfiguration.fake(server)
             // 40 kB at 64 kbit/s: pieces of at most 4.5 s, so two of about 4.5 s and 3.5 s.
             configuration.maxPieceBytes = 40_000
             let engine = try configuration.makeEngine()
             let request = DubbingRequest(targetLanguage: "es", durationMilliseconds: 8_000)
             let uploaded = DubbingSource(audioPath: source)
-            try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
+            try await engine.dub(request, source: uploaded, workFolder: folder.appending("work"), outputPath: folder.appending("out.mp3"), logger: testLogger) { _, _ in }
 
-            let work = WorkFolder(path: folder.file("work"))
+            let work = WorkFolder(path: folder.appending("work"))
             let pieces = try #require(work.readJSON([PreparedPiece].self, from: work.piecesManifest))
             #expect(pieces.map(\.fileName) == ["piece000.mp3", "piece001.mp3"])
             #expect((4_000...5_000).contains(pieces[1].offsetMilliseconds))
@@ -116,10 +116,10 @@ import Testing
     }
 
     @Test func cancellingMidSynthesisStopsPromptly() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
         try await withFakeOpenAI { server in
-            let source = try await AudioFixture.tone(seconds: 6, at: folder.file("source.wav"))
+            let source = try await AudioFixture.tone(seconds: 6, at: folder.appending("source.wav"))
             let engine = try EngineConfiguration.fake(server).makeEngine()
             let request = DubbingRequest(targetLanguage: "fr", durationMilliseconds: 6_000)
             let uploaded = DubbingSource(audioPath: source)
@@ -127,7 +127,7 @@ import Testing
             server.setLatency(milliseconds: 120_000, for: .speech)
             let progress = ProgressLog()
             let job = Task {
-                try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) {
+                try await engine.dub(request, source: uploaded, workFolder: folder.appending("work"), outputPath: folder.appending("out.mp3"), logger: testLogger) {
                     await progress.record($0, $1)
                 }
             }
@@ -144,17 +144,17 @@ import Testing
     }
 
     @Test func refusesAWorkFolderOfAnotherRequest() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
         let engine = try EngineConfiguration(engine: .offline).makeEngine()
         let subtitles = try folder.write("1\n00:00:00,500 --> 00:00:01,500\nBonjour.\n", to: "fr.srt")
-        let source = try await AudioFixture.tone(seconds: 2, at: folder.file("source.wav"))
+        let source = try await AudioFixture.tone(seconds: 2, at: folder.appending("source.wav"))
         var request = DubbingRequest(hasSubtitles: true, targetLanguage: "fr", durationMilliseconds: 2_000)
         let uploaded = DubbingSource(audioPath: source, subtitlesPath: subtitles)
-        try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: folder.file("a.mp3"), logger: testLogger) { _, _ in }
+        try await engine.dub(request, source: uploaded, workFolder: folder.appending("work"), outputPath: folder.appending("a.mp3"), logger: testLogger) { _, _ in }
         request.targetLanguage = "de"
         let error = await #expect(throws: DubbingError.self) {
-            try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: folder.file("b.mp3"), logger: testLogger) { _, _ in }
+            try await engine.dub(request, source: uploaded, workFolder: folder.appending("work"), outputPath: folder.appending("b.mp3"), logger: testLogger) { _, _ in }
         }
         #expect(error?.code == "invalid_configuration")
     }

@@ -4,7 +4,7 @@ import Testing
 
 @testable import Dubbing
 
-@Suite struct ProviderWaitClockTests {
+@Suite(.timeLimit(.minutes(5))) struct ProviderWaitClockTests {
     /// Two calls in flight together are one wait, not two: the clock reports their union.
     @Test func overlappingCallsCountOnce() async throws {
         let clock = ProviderWaitClock()
@@ -34,18 +34,18 @@ import Testing
 
     /// The OpenAI client records its calls into the job's clock.
     @Test func theOpenAIEngineRecordsItsCallsIntoTheBoundClock() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
         try await withFakeOpenAI { server in
             for endpoint in FakeOpenAIEndpoint.allCases { server.setLatency(milliseconds: 150, for: endpoint) }
-            let source = try await AudioFixture.tone(seconds: 4, at: folder.file("source.wav"))
+            let source = try await AudioFixture.tone(seconds: 4, at: folder.appending("source.wav"))
             let engine = try EngineConfiguration.fake(server).makeEngine()
             let request = DubbingRequest(targetLanguage: "fr", durationMilliseconds: 4_000)
             let uploaded = DubbingSource(audioPath: source)
             let clock = ProviderWaitClock()
             let start = ContinuousClock.now
             try await ProviderWaitClock.$current.withValue(clock) {
-                try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
+                try await engine.dub(request, source: uploaded, workFolder: folder.appending("work"), outputPath: folder.appending("out.mp3"), logger: testLogger) { _, _ in }
             }
             let elapsed = start.duration(to: .now)
             // Transcription, translation and at least one round of speech, each ≥ 150 ms, one after another.

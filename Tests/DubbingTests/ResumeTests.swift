@@ -6,17 +6,17 @@ import Testing
 
 /// A failed attempt followed by another with the same work folder: each provider
 /// answer that arrived is used, never paid for again.
-@Suite struct ResumeTests {
+@Suite(.timeLimit(.minutes(5))) struct ResumeTests {
     @Test func resumesWithoutPayingTwiceForFinishedSteps() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
         try await withFakeOpenAI(.init(transcriptionSegmentSeconds: 1.5)) { server in
-            let source = try await AudioFixture.tone(seconds: 9, at: folder.file("source.wav"))
+            let source = try await AudioFixture.tone(seconds: 9, at: folder.appending("source.wav"))
             let engine = try EngineConfiguration.fake(server).makeEngine()
             let request = DubbingRequest(targetLanguage: "it", durationMilliseconds: 9_000)
             let uploaded = DubbingSource(audioPath: source)
-            let work = folder.file("work")
-            let output = folder.file("out.mp3")
+            let work = folder.appending("work")
+            let output = folder.appending("out.mp3")
             server.inject(.badRequest, on: .speech, count: 1, afterCalls: 2)
 
             let failure = await #expect(throws: DubbingError.self) {
@@ -40,10 +40,10 @@ import Testing
     }
 
     @Test func aFailedPieceDoesNotRepeatTheTranscribedOnes() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
         try await withFakeOpenAI { server in
-            let source = try await AudioFixture.tone(seconds: 8, at: folder.file("source.wav"))
+            let source = try await AudioFixture.tone(seconds: 8, at: folder.appending("source.wav"))
             var configuration = EngineConfiguration.fake(server)
             configuration.maxPieceBytes = 40_000  // two pieces
             let engine = try configuration.makeEngine()
@@ -52,22 +52,22 @@ import Testing
             server.inject(.rateLimited(retryAfterSeconds: 1), on: .transcriptions, afterCalls: 1)
 
             let error = await #expect(throws: DubbingError.self) {
-                try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
+                try await engine.dub(request, source: uploaded, workFolder: folder.appending("work"), outputPath: folder.appending("out.mp3"), logger: testLogger) { _, _ in }
             }
             #expect(error?.code == "provider_rate_limited" && error?.retryAfterSeconds == 1)
             #expect(server.answered(.transcriptions) == 1)
 
-            try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
+            try await engine.dub(request, source: uploaded, workFolder: folder.appending("work"), outputPath: folder.appending("out.mp3"), logger: testLogger) { _, _ in }
             #expect(server.answered(.transcriptions) == 2)
             #expect(server.stats().duplicates.isEmpty)
         }
     }
 
     @Test func aFailedBatchDoesNotRepeatTheTranslatedOnes() async throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory("auris-dubbing")
         defer { folder.remove() }
         try await withFakeOpenAI(.init(transcriptionSegmentSeconds: 1)) { server in
-            let source = try await AudioFixture.tone(seconds: 6, at: folder.file("source.wav"))
+            let source = try await AudioFixture.tone(seconds: 6, at: folder.appending("source.wav"))
             var configuration = EngineConfiguration.fake(server)
             configuration.translationBatchSegments = 2  // six segments: three batches
             let engine = try configuration.makeEngine()
@@ -76,13 +76,13 @@ import Testing
             server.inject(.serverError, on: .chatCompletions, afterCalls: 2)
 
             let error = await #expect(throws: DubbingError.self) {
-                try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
+                try await engine.dub(request, source: uploaded, workFolder: folder.appending("work"), outputPath: folder.appending("out.mp3"), logger: testLogger) { _, _ in }
             }
             #expect(error?.code == "provider_unavailable" && error?.isTransient == true)
             #expect(server.answered(.chatCompletions) == 2)
             #expect(server.calls(.speech) == 0)
 
-            try await engine.dub(request, source: uploaded, workFolder: folder.file("work"), outputPath: folder.file("out.mp3"), logger: testLogger) { _, _ in }
+            try await engine.dub(request, source: uploaded, workFolder: folder.appending("work"), outputPath: folder.appending("out.mp3"), logger: testLogger) { _, _ in }
             #expect(server.answered(.chatCompletions) == 3)
             #expect(server.answered(.transcriptions) == 1)
             #expect(server.answered(.speech) == 6)

@@ -2,7 +2,7 @@ import Testing
 
 @testable import Dubbing
 
-@Suite struct SegmentTests {
+@Suite(.timeLimit(.minutes(5))) struct SegmentTests {
     @Test func normalizationSortsJoinsCutsAndClamps() {
         let segments = [
             Segment(id: 0, startMilliseconds: 5_000, endMilliseconds: 7_000, text: "  third "),

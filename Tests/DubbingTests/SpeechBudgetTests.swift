@@ -1,3 +1,4 @@
+import AurisTestSupport
 import Foundation
 import Testing
 
@@ -13,7 +14,7 @@ import Testing
     }
 
     @Test func subtitlesOverTheBudgetAreRefusedAndAtItAccepted() throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory()
         defer { folder.remove() }
         func cue(_ characters: Int) throws -> String {
             try folder.write("1\n00:00:00,000 --> 00:00:01,000\n\(String(repeating: "a", count: characters))\n", to: "c\(characters).srt")
@@ -32,7 +33,7 @@ import Testing
     }
 
     @Test func unreadableSubtitlesAreRefusedAsInvalid() throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryDirectory()
         defer { folder.remove() }
         let path = try folder.write("this is not a subtitles file\n", to: "bad.srt")
         do throws(DubbingError) {

@@ -2,7 +2,7 @@ import Testing
 
 @testable import Dubbing
 
-@Suite struct SubtitleParserTests {
+@Suite(.timeLimit(.minutes(5))) struct SubtitleParserTests {
     private func parse(_ text: String) throws -> [Segment] {
         try SubtitleParser().parse(Array(text.utf8))
     }

@@ -4,7 +4,7 @@ import Testing
 
 /// Lossless files have exact sample counts, so the credit edges are exact: a
 /// customer is charged for 10.00 s as 1 credit and for 10.01 s as 2.
-struct CreditEdgeTests {
+@Suite(.timeLimit(.minutes(5))) struct CreditEdgeTests {
     @Test(
         "lengths around ten seconds cost the credits of their exact length",
         arguments: [("wav", ["-c:a", "pcm_s16le"]), ("flac", ["-c:a", "flac"])],

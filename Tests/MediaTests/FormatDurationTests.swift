@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// Every accepted format is measured within 50 ms of what ffmpeg decodes from it.
-struct FormatDurationTests {
+@Suite(.timeLimit(.minutes(5))) struct FormatDurationTests {
     struct Case: Sendable, CustomTestStringConvertible {
         var file: String
         var codec: [String]

@@ -3,7 +3,7 @@ import Media
 import Testing
 
 /// The duration limit and the work budget.
-struct LimitTests {
+@Suite(.timeLimit(.minutes(5))) struct LimitTests {
     /// Twenty minutes of 8 kHz mono MP3 at 8 kbit/s: 1.2 MB, encoded in about a second.
     static func twentyMinutes(in fixtures: MediaFixtures) throws -> String {
         try fixtures.ffmpeg(

@@ -3,7 +3,7 @@ import Media
 import Testing
 
 /// The charge follows the packets a worker will decode, whatever the header claims.
-struct LyingHeaderTests {
+@Suite(.timeLimit(.minutes(5))) struct LyingHeaderTests {
     @Test("a WebM whose Duration element claims 1 s is measured at its real 30 s")
     func headerClaimsLessThanThePackets() throws {
         let fixtures = try MediaFixtures()

@@ -1,7 +1,7 @@
 import Media
 import Testing
 
-struct MediaErrorTests {
+@Suite(.timeLimit(.minutes(5))) struct MediaErrorTests {
     @Test("only an unknown format or a missing audio stream means 'not audio'")
     func notAudioMapping() {
         let notAudio = [MediaError.unknownFormat("x"), .noAudioStream("x")]

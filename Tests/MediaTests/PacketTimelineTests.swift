@@ -2,7 +2,7 @@
 import Testing
 
 /// The arithmetic that turns packets into a length, on hand-made timelines.
-struct PacketTimelineTests {
+@Suite(.timeLimit(.minutes(5))) struct PacketTimelineTests {
     @Test("contiguous packets add up")
     func contiguous() throws {
         var timeline = PacketTimeline()

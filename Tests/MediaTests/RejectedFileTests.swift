@@ -3,13 +3,14 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import AurisTestSupport
 import Foundation
 import Media
 import Testing
 
 /// Files that are not acceptable audio are refused with the right code, quickly,
 /// and without crashing the process.
-struct RejectedFileTests {
+@Suite(.timeLimit(.minutes(5))) struct RejectedFileTests {
     /// How a bad file is made, and the code it must be refused with.
     struct Case: Sendable, CustomTestStringConvertible {
         var name: String
@@ -60,7 +61,7 @@ struct RejectedFileTests {
         Case(name: "a missing file", code: "unreadable") { $0.path("missing.wav") },
         Case(name: "a named pipe without a writer", code: "unreadable") { fixtures in
             let pipe = fixtures.path("pipe.wav")
-            guard mkfifo(pipe, 0o600) == 0 else { throw FixtureError(description: "mkfifo failed") }
+            guard mkfifo(pipe, 0o600) == 0 else { throw FixtureError("mkfifo failed") }
             return pipe
         },
     ]

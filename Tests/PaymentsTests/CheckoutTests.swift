@@ -11,7 +11,7 @@ import Testing
 
 /// `POST /api/checkout` against the fake Stripe: the exact form Stripe receives, the
 /// session recorded, and every way the call can fail.
-@Suite struct CheckoutTests {
+@Suite(.timeLimit(.minutes(5))) struct CheckoutTests {
     @Test(arguments: Plans.all)
     func eachPlanSendsStripeExactlyItsForm(plan: Plan) async throws {
         try await PaymentsFixture.with { fixture in

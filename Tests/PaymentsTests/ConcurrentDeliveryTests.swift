@@ -8,7 +8,7 @@ import Testing
 
 /// Stripe retries, and its retries can overlap: duplicates arriving at the same time over
 /// real sockets must still grant once.
-@Suite struct ConcurrentDeliveryTests {
+@Suite(.timeLimit(.minutes(5))) struct ConcurrentDeliveryTests {
     @Test func twentyConcurrentDeliveriesOfOneEventGrantOnce() async throws {
         try await PaymentsFixture.with { fixture in
             try await fixture.application().test(.live) { client in

@@ -5,7 +5,7 @@ import Testing
 
 /// The fake refuses what Stripe refuses, so a checkout test passing against it means the
 /// form would pass against Stripe; and it replays results per idempotency key as Stripe does.
-@Suite struct FakeStripeTests {
+@Suite(.timeLimit(.minutes(5))) struct FakeStripeTests {
     /// A change to Auris's own valid form, and a part of the message Stripe answers it with.
     struct Mutation: Sendable, CustomTestStringConvertible {
         var name: String

@@ -3,7 +3,7 @@ import Payments
 import Testing
 
 /// Payments are configured from the environment names the README documents, and never print a secret.
-@Suite struct PaymentsConfigurationTests {
+@Suite(.timeLimit(.minutes(5))) struct PaymentsConfigurationTests {
     @Test func withoutASecretKeyPaymentsAreOff() {
         #expect(Payments.Configuration(environment: [:], publicURL: "http://127.0.0.1:8080") == nil)
         #expect(Payments.Configuration(environment: ["STRIPE_SECRET_KEY": "  "], publicURL: "http://x") == nil)

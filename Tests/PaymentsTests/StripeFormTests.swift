@@ -5,7 +5,7 @@ import Testing
 
 /// The form encoder and the fake's decoder agree on every awkward character, and the
 /// encoder escapes exactly what RFC 3986 does not leave unreserved.
-@Suite struct StripeFormTests {
+@Suite(.timeLimit(.minutes(5))) struct StripeFormTests {
     @Test func valuesAreEscapedOutsideTheUnreservedSet() {
         #expect(StripeForm.escape("AZaz09-._~", keeping: []) == "AZaz09-._~")
         #expect(StripeForm.escape("a b&c=d+e%f/g?h#i", keeping: []) == "a%20b%26c%3Dd%2Be%25f%2Fg%3Fh%23i")

@@ -9,7 +9,7 @@ import Testing
 
 /// `POST /api/stripe/webhook`: signatures checked on the raw bytes, and each paid session
 /// granted exactly once whatever Stripe sends, in whatever order.
-@Suite struct WebhookTests {
+@Suite(.timeLimit(.minutes(5))) struct WebhookTests {
     @Test func aPaidCompletedSessionGrantsThePlansCreditsOnce() async throws {
         try await PaymentsFixture.with { fixture in
             try await fixture.application().test(.router) { client in

@@ -8,7 +8,7 @@ import Testing
 
 /// Real concurrency: many tasks on several connections, and several OS processes, on one
 /// database file.
-@Suite struct ConcurrencyTests {
+@Suite(.timeLimit(.minutes(5))) struct ConcurrencyTests {
     @Test func racingTasksOnManyConnectionsNeverOverspend() async throws {
         let store = try await TestStore.make("auris-race")
         defer { store.directory.remove() }

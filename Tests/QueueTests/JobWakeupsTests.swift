@@ -10,7 +10,7 @@ import Glibc
 
 /// The wake-up sockets idle workers listen on: a notify reaches every listener, and the
 /// socket of a process that is gone is cleaned away rather than tried forever.
-@Suite struct JobWakeupsTests {
+@Suite(.timeLimit(.minutes(5))) struct JobWakeupsTests {
     @Test func aNotifyReachesEveryListeningProcess() async throws {
         let directory = try TemporaryDirectory("auris-wake")
         defer { directory.remove() }

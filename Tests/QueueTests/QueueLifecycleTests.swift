@@ -4,7 +4,7 @@ import Database
 import Queue
 import Testing
 
-@Suite struct QueueLifecycleTests {
+@Suite(.timeLimit(.minutes(5))) struct QueueLifecycleTests {
     @Test func enqueueHoldsCreditsAndSucceedCapturesThem() async throws {
         let store = try await TestStore.make()
         defer { store.directory.remove() }

@@ -12,7 +12,7 @@ import Glibc
 
 /// The whole system as an operator runs it: `auris up` with workers, the fake OpenAI on
 /// 127.0.0.1, clients on the HTTP API. Every test ends with the ledger verified.
-@Suite(.serialized) struct UpEndToEndTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct UpEndToEndTests {
     struct Fixture {
         let directory: TemporaryDirectory
         let fake: FakeOpenAIServer
@@ -40,13 +40,15 @@ import Glibc
         }
 
         func clip(seconds: Int) async throws -> String {
-            let path = directory.appending("clip-\(seconds)s.wav")
-            let result = try await runProcess("/usr/bin/ffmpeg", [
-                "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
-                "-i", "sine=frequency=330:duration=\(seconds):sample_rate=16000", "-ac", "1", path,
-            ])
-            guard result.status == 0 else { throw AurisUpError("ffmpeg failed: \(result.standardError)") }
-            return path
+            try await Tone(seconds: Double(seconds), sampleRate: 16_000, frequency: 330).write(to: directory.appending("clip-\(seconds)s.wav"))
+        }
+
+        /// What is left in the data folder's uploads, work and results folders.
+        func leftoverJobFiles() throws -> [String] {
+            let files = JobFiles(dataDirectory: directory.path)
+            return try [files.uploadsDirectory, files.workDirectory, files.resultsDirectory].flatMap { folder in
+                try FileManager.default.contentsOfDirectory(atPath: folder).map { folder + "/" + $0 }
+            }
         }
 
         func tearDown() async {
@@ -119,6 +121,7 @@ import Glibc
         #expect((job["error"] as? [String: Any])?["code"] as? String == "insufficient_quota")
         #expect(job["attempts"] as? Int == 1, "a billing problem is not retried")
         #expect(try await fixture.accounts.balance(of: fixture.account) == Balance(available: 10, held: 0, received: 10, spent: 0))
+        #expect(try fixture.leftoverJobFiles() == [], "a failed job keeps no work folder, result or upload")
         try await up.stop()
         #expect(try await AurisStore.violations(in: fixture.database) == [])
     }
@@ -133,13 +136,11 @@ import Glibc
         // the first four clips are saved and the fifth is in flight.
         let (_, accepted) = try await client.dub(file: try await fixture.clip(seconds: 15), fields: ["target_language": "it"])
         let id = try #require(accepted["id"] as? String)
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, fixture.fake.answered(.speech) < 4 {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        // The wait throws when it times out: a kill at the wrong moment would test nothing.
+        try await waitUntil("four speech clips answered") { fixture.fake.answered(.speech) >= 4 }
         try await Task.sleep(for: .milliseconds(200))
         let workers = up.workerPIDs()
-        #expect(workers.count == 1)
+        try #require(workers.count == 1, "the worker to kill")
         for pid in workers { kill(pid, SIGKILL) }
         let job = try await client.waitForJob(id)
         #expect(job["status"] as? String == "succeeded", "\(job)\n\(up.log())")
@@ -165,7 +166,11 @@ import Glibc
         let client = APIClient(baseURL: up.baseURL, apiKey: fixture.apiKey)
         let (_, accepted) = try await client.dub(file: try await fixture.clip(seconds: 30), fields: ["target_language": "nl"])
         let id = try #require(accepted["id"] as? String)
-        try await client.waitForStage(id, "synthesize")
+        // A worker claimed the job and is synthesizing: otherwise "no synthesis after the
+        // cancel" would hold for a job nobody ever ran.
+        let running = try await client.waitForStage(id, "synthesize")
+        #expect(running["status"] as? String == "running")
+        try await waitUntil("a speech request") { fixture.fake.calls(.speech) > 0 }
         let (cancelStatus, _) = try await client.delete("/api/dub/\(id)")
         #expect(cancelStatus == 202)
         let job = try await client.waitForJob(id, timeoutSeconds: 30)
@@ -174,6 +179,7 @@ import Glibc
         let speechCallsAtEnd = fixture.fake.calls(.speech)
         try await Task.sleep(for: .seconds(2))
         #expect(fixture.fake.calls(.speech) == speechCallsAtEnd, "synthesis went on after the cancel")
+        #expect(try fixture.leftoverJobFiles() == [], "a canceled job keeps no work folder, result or upload")
         #expect(try await fixture.accounts.balance(of: fixture.account) == Balance(available: 10, held: 0, received: 10, spent: 0))
         let (again, _) = try await client.delete("/api/dub/\(id)")
         #expect(again == 409)
@@ -184,7 +190,10 @@ import Glibc
     @Test func theOfflineEngineDubsAClipWithSubtitlesIntoFrench() async throws {
         let fixture = try await Fixture.make()
         defer { Task { await fixture.tearDown() } }
-        let up = try await AurisUp.start(dataDirectory: fixture.directory.path, workers: 1, environment: ["AURIS_ENGINE": "offline"])
+        // OpenAI's key and address point at a live fake, so a call the offline engine
+        // should not make would reach it and be counted.
+        let up = try await AurisUp.start(
+            dataDirectory: fixture.directory.path, workers: 1, environment: fixture.environment(["AURIS_ENGINE": "offline"]))
         let client = APIClient(baseURL: up.baseURL, apiKey: fixture.apiKey)
         let subtitles = fixture.directory.appending("fr.srt")
         try "1\n00:00:00,500 --> 00:00:03,000\nBonjour tout le monde.\n\n2\n00:00:04,000 --> 00:00:07,500\nCeci est un essai de doublage.\n"
@@ -202,7 +211,7 @@ import Glibc
         try result.write(to: URL(fileURLWithPath: resultPath))
         let info = try AudioProbe().probe(fileAtPath: resultPath)
         #expect(abs(info.durationMilliseconds - 8_000) <= 150)
-        #expect(fixture.fake.calls(.transcriptions) + fixture.fake.calls(.speech) == 0, "the offline engine needs no network")
+        #expect(fixture.fake.stats().calls.values.reduce(0, +) == 0, "the offline engine needs no network: \(fixture.fake.stats().calls)")
         try await up.stop()
         #expect(try await AurisStore.violations(in: fixture.database) == [])
     }
@@ -216,7 +225,9 @@ import Glibc
         let client = APIClient(baseURL: up.baseURL, apiKey: fixture.apiKey)
         let (_, accepted) = try await client.dub(file: try await fixture.clip(seconds: 30), fields: ["target_language": "pt"])
         let id = try #require(accepted["id"] as? String)
-        try await client.waitForStage(id, "synthesize")
+        // Throws unless a worker claimed the job: a drain with nothing running proves nothing.
+        let running = try await client.waitForStage(id, "synthesize")
+        #expect(running["status"] as? String == "running" && running["attempts"] as? Int == 1)
         let started = Date()
         #expect(try await up.stop(timeoutSeconds: 30) == 0)
         #expect(Date().timeIntervalSince(started) < 20, "the drain took longer than its grace")
@@ -224,6 +235,11 @@ import Glibc
         let job = try #require(try await queue.job(id: id))
         #expect(job.state == .queued, "a job not finished in the grace is given back")
         #expect(job.leaseOwner == nil)
+        // Given back by the draining worker itself, which refunds the attempt; a worker
+        // that died instead leaves its lease to `up`, which keeps the attempt counted.
+        #expect(job.attempts == 0, "the worker did not give the job back itself:\n\(up.log())")
+        #expect(!up.log().contains("released the leases of a stopped worker"), "\(up.log())")
+        #expect(!up.log().contains("child did not stop in time"), "\(up.log())")
         #expect(try await fixture.accounts.balance(of: fixture.account).held == 3)
         #expect(try await AurisStore.violations(in: fixture.database) == [])
     }

@@ -1,0 +1,49 @@
+import AurisTestSupport
+import Database
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Synchronization
+import Testing
+
+/// `/readyz` tells a load balancer whether this server can take work: 503 while the
+/// database cannot take a write, 200 again once it can.
+@Suite(.timeLimit(.minutes(5))) struct ReadinessTests {
+    @Test("readyz is 503 unavailable while another connection holds the database's write lock")
+    func notReadyWhileTheDatabaseIsLocked() async throws {
+        let harness = try await APIHarness.make()
+        defer { harness.remove() }
+        // The server's own connections give up on a lock after 200 ms instead of 10 s.
+        var impatient = DatabaseQueue.Configuration()
+        impatient.busyTimeoutMilliseconds = 200
+        let database = try await DatabaseQueue.open(
+            path: harness.store.directory.appending("auris.sqlite"), migrations: [], configuration: impatient)
+        let app = try harness.application(database: database)
+
+        // Another connection (the store's) holds the write lock until told to let go.
+        let locked = Atomic<Bool>(false)
+        let release = Atomic<Bool>(false)
+        let holder = Task {
+            try await harness.store.database.write { db in
+                try db.execute("UPDATE ledger_accounts SET name = name WHERE id = 1")
+                locked.store(true, ordering: .sequentiallyConsistent)
+                while !release.load(ordering: .sequentiallyConsistent) { usleep(10_000) }
+            }
+        }
+        defer { release.store(true, ordering: .sequentiallyConsistent) }
+        try await waitUntil("the write lock to be held", timeoutSeconds: 10) { locked.load(ordering: .sequentiallyConsistent) }
+
+        try await app.test(.router) { client in
+            let blocked = try await client.get("/readyz", as: nil)
+            #expect(blocked.status == .serviceUnavailable)
+            #expect(try blocked.errorCode() == "unavailable")
+            #expect(try await client.get("/healthz", as: nil).status == .ok, "alive, only not ready")
+
+            release.store(true, ordering: .sequentiallyConsistent)
+            try await holder.value
+            let ready = try await client.get("/readyz", as: nil)
+            #expect(ready.status == .ok)
+            #expect(try ready.json()["database"] as? String == "writable")
+        }
+    }
+}
