@@ -146,6 +146,15 @@ let package = Package(
             path: "Tests/fake-openai",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "fake-stripe",
+            dependencies: [
+                "AurisTestSupport",
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/fake-stripe",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "DatabaseTests",
             dependencies: ["Database", "AurisTestSupport"],
