@@ -68,7 +68,9 @@ def catchers(output):
     """The tests that failed, or the one running when the process crashed."""
     failed = []
     for match in FAILED.finditer(output):
-        name = match.group(1).split(" at ")[0]
+        name = re.sub(r" with \d+ test cases?$", "", match.group(1).split(" at ")[0])
+        if name.startswith("run with "):
+            continue  # the summary line
         if name not in failed:
             failed.append(name)
     failed += [match.group(1) for match in VIOLATION.finditer(output)][:4]
