@@ -80,22 +80,31 @@ def catchers(output):
     return [f"crashed in {running[-1]}" if running else "crashed or did not build"]
 
 
+def edits(mutant):
+    """(file, [(find, replacement)]) for the mutant's file and any `also` files."""
+    return [(mutant["file"], mutant["replace"])] + [(extra["file"], extra["replace"]) for extra in mutant.get("also", [])]
+
+
 def apply(tree, mutant):
-    """Plants the mutant; returns the original text, or raises LookupError when a pattern
-    is not found exactly once."""
-    path = os.path.join(tree, mutant["file"])
-    if not os.path.exists(path):
-        raise LookupError(f"{mutant['file']} does not exist")
-    original = open(path, encoding="utf-8").read()
-    text = original
-    for find, replacement in mutant["replace"]:
-        count = text.count(find)
-        if count != 1:
-            raise LookupError(f"{mutant['file']}: {find!r} found {count} times")
-        text = text.replace(find, replacement)
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    return original
+    """Plants the mutant; returns {path: original text}, or raises LookupError (nothing
+    written) when a pattern is not found exactly once."""
+    originals, changed = {}, {}
+    for name, replacements in edits(mutant):
+        path = os.path.join(tree, name)
+        if not os.path.exists(path):
+            raise LookupError(f"{name} does not exist")
+        originals[path] = open(path, encoding="utf-8").read()
+        text = changed.get(path, originals[path])
+        for find, replacement in replacements:
+            count = text.count(find)
+            if count != 1:
+                raise LookupError(f"{name}: {find!r} found {count} times")
+            text = text.replace(find, replacement)
+        changed[path] = text
+    for path, text in changed.items():
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    return originals
 
 
 def main():
@@ -117,11 +126,12 @@ def main():
     if arguments.check_only:
         stale = []
         for mutant in mutants:
-            text = open(os.path.join(arguments.source, mutant["file"]), encoding="utf-8").read() \
-                if os.path.exists(os.path.join(arguments.source, mutant["file"])) else ""
-            for find, _ in mutant["replace"]:
-                if text.count(find) != 1:
-                    stale.append(f"{mutant['id']}: {mutant['file']}: {find!r} found {text.count(find)} times")
+            for name, replacements in edits(mutant):
+                path = os.path.join(arguments.source, name)
+                text = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
+                for find, _ in replacements:
+                    if text.count(find) != 1:
+                        stale.append(f"{mutant['id']}: {name}: {find!r} found {text.count(find)} times")
         for line in stale:
             log("NO LONGER APPLIES " + line)
         print(f"mutants: {len(mutants) - len({s.split(':')[0] for s in stale})}/{len(mutants)} apply")
@@ -156,9 +166,8 @@ def main():
     results = []
     for mutant in mutants:
         began = time.monotonic()
-        path = os.path.join(arguments.tree, mutant["file"])
         try:
-            original = apply(arguments.tree, mutant)
+            originals = apply(arguments.tree, mutant)
         except LookupError as error:
             results.append((mutant, "NO LONGER APPLIES", [str(error)], 0))
             log(f"{mutant['id']}: NO LONGER APPLIES: {error}")
@@ -178,8 +187,9 @@ def main():
                 else:
                     verdict, caught_by = "SURVIVED", []
         finally:
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write(original)
+            for path, original in originals.items():
+                with open(path, "w", encoding="utf-8") as handle:
+                    handle.write(original)
         seconds = time.monotonic() - began
         results.append((mutant, verdict, caught_by, seconds))
         log(f"{mutant['id']}: {verdict} in {seconds:.0f} s" + (": " + "; ".join(caught_by[:6]) if caught_by else ""))

@@ -157,4 +157,22 @@ MUTANTS = [
                      "guard ProcessInfo.processInfo.environment[environmentKey] == \"never\" else { return }")],
         "command": CHAOS,
     },
+    {
+        "id": "stripe-scheme-changed-everywhere",
+        "why": "our verifier and our fake Stripe both sign \"<t>:<body>\" (not Stripe's \"<t>.<body>\"): only an outside oracle notices",
+        "file": "Sources/Billing/Stripe/WebhookSignature.swift",
+        "replace": [("Array(\"\\(timestamp).\".utf8) + body", "Array(\"\\(timestamp):\".utf8) + body")],
+        "also": [{"file": "Tests/AurisTestSupport/FakeStripeWebhook.swift",
+                  "replace": [("Array(\"\\(timestampSeconds).\".utf8) + body", "Array(\"\\(timestampSeconds):\".utf8) + body")]}],
+        "filter": "PaymentsTests",
+    },
+    {
+        "id": "stripe-scheme-changed-everywhere-oracle",
+        "why": "the same bug, against the Stripe library oracle alone",
+        "file": "Sources/Billing/Stripe/WebhookSignature.swift",
+        "replace": [("Array(\"\\(timestamp).\".utf8) + body", "Array(\"\\(timestamp):\".utf8) + body")],
+        "also": [{"file": "Tests/AurisTestSupport/FakeStripeWebhook.swift",
+                  "replace": [("Array(\"\\(timestampSeconds).\".utf8) + body", "Array(\"\\(timestampSeconds):\".utf8) + body")]}],
+        "command": ["scripts/stripe-oracle-test", "--skip-build"],
+    },
 ]
