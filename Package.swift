@@ -133,6 +133,7 @@ let package = Package(
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Tests/AurisTestSupport",
             swiftSettings: swiftSettings
@@ -148,10 +149,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "fake-stripe",
-            dependencies: [
-                "AurisTestSupport",
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ["AurisTestSupport"],
             path: "Tests/fake-stripe",
             swiftSettings: swiftSettings
         ),

@@ -1,6 +1,5 @@
 import AurisTestSupport
 import Foundation
-import UnixSignals
 
 // `fake-stripe [--key sk_test_…]`: the fake Stripe as a process, for scripts
 // (scripts/stripe-oracle-test) that run `auris serve` against it. Prints its base URL once
@@ -15,17 +14,9 @@ if let flag = arguments.firstIndex(of: "--key") {
     expectedKey = arguments[flag + 1]
 }
 
-let server = Task.detached { [expectedKey] in
+try await FakeServerProcess.run { [expectedKey] in
     try await FakeStripeServer(expectedSecretKey: expectedKey).run { port in
         // Unbuffered, so a script reading a pipe sees it at once.
         FileHandle.standardOutput.write(Data("fake-stripe listening on http://127.0.0.1:\(port)\n".utf8))
     }
 }
-let signals = Task {
-    for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
-        server.cancel()
-        return
-    }
-}
-try await server.value
-signals.cancel()
