@@ -16,9 +16,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.20.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
@@ -45,6 +47,23 @@ let package = Package(
             name: "Billing",
             dependencies: [
                 "Database",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HTTPTransport",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Payments",
+            dependencies: [
+                "Billing", "Database", "HTTPTransport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -66,7 +85,7 @@ let package = Package(
         .target(
             name: "Dubbing",
             dependencies: [
-                "Media",
+                "Media", "HTTPTransport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -77,7 +96,7 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
-                "Queue", "Billing", "Dubbing", "Media", "Database",
+                "Queue", "Dubbing", "Database",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -86,12 +105,14 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Queue", "Billing", "Media", "Database", "Dubbing",
+                "Queue", "Billing", "Payments", "Media", "Database", "Dubbing",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             resources: [.copy("Resources/openapi.yaml"), .copy("Resources/web")],
@@ -100,7 +121,7 @@ let package = Package(
         .executableTarget(
             name: "auris",
             dependencies: [
-                "Database", "Billing", "Queue", "Media", "Dubbing", "Worker", "API",
+                "Database", "Billing", "Payments", "Queue", "Media", "Dubbing", "Worker", "API",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -126,7 +147,8 @@ let package = Package(
         .target(
             name: "AurisTestSupport",
             dependencies: [
-                "Database", "Billing", "Queue", "Media",
+                "Database", "Billing", "Payments", "Queue", "Media",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -175,14 +197,17 @@ let package = Package(
         ),
         .testTarget(
             name: "DubbingTests",
-            dependencies: ["Dubbing", "Media", "AurisTestSupport"],
+            dependencies: [
+                "Dubbing", "Media", "AurisTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PaymentsTests",
             dependencies: [
-                "Billing", "Database", "API", "Queue", "Dubbing", "AurisTestSupport",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "Billing", "Payments", "Database", "API", "Dubbing", "AurisTestSupport",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -193,9 +218,13 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Queue", "Billing", "Database", "Dubbing", "Media", "AurisTestSupport",
+                "API", "Queue", "Billing", "Database", "Dubbing", "AurisTestSupport",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),

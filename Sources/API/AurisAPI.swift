@@ -1,12 +1,13 @@
-public import Billing
+import Billing
 public import Database
 public import Dubbing
 public import Hummingbird
 public import Logging
+public import Payments
 public import Prometheus
 import Queue
 
-/// The HTTP API (DESIGN.md, "HTTP API"): build its router for tests, or a whole
+/// The HTTP API (docs/openapi.yaml): build its router for tests, or a whole
 /// application to run.
 ///
 /// ```swift

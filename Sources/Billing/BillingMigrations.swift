@@ -1,7 +1,6 @@
 public import Database
 
-/// The tables Billing owns: ledger accounts, transfers, API keys, checkout sessions and
-/// Stripe events. Other modules reach them only through Billing's types.
+/// The tables Billing owns: ledger accounts, transfers and API keys. Other modules reach them only through Billing's types.
 public enum BillingMigrations {
     public static let all: [Migration] = [
         Migration("billing.1.ledger", sql: """
@@ -53,30 +52,6 @@ public enum BillingMigrations {
                 created_at_ms INTEGER NOT NULL
             ) STRICT;
             CREATE INDEX api_keys_account ON api_keys (account_id);
-            """),
-        Migration("billing.2.checkout", sql: """
-            CREATE TABLE checkout_sessions (
-                id TEXT PRIMARY KEY,
-                account_id INTEGER NOT NULL REFERENCES ledger_accounts (id),
-                plan_id TEXT NOT NULL,
-                credits INTEGER NOT NULL CHECK (credits > 0),
-                amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
-                currency TEXT NOT NULL,
-                status TEXT NOT NULL CHECK (status IN ('pending', 'fulfilled')),
-                grant_transfer_id TEXT UNIQUE REFERENCES ledger_transfers (id),
-                created_at_ms INTEGER NOT NULL,
-                fulfilled_at_ms INTEGER,
-                CHECK ((status = 'fulfilled') = (grant_transfer_id IS NOT NULL))
-            ) STRICT;
-            CREATE INDEX checkout_sessions_account ON checkout_sessions (account_id, created_at_ms);
-
-            CREATE TABLE stripe_events (
-                id TEXT PRIMARY KEY,
-                type TEXT NOT NULL,
-                session_id TEXT,
-                outcome TEXT NOT NULL,
-                received_at_ms INTEGER NOT NULL
-            ) STRICT;
             """),
     ]
 }

@@ -13,7 +13,7 @@ public struct Plan: Sendable, Equatable, Codable {
     }
 }
 
-/// The packs on sale (DESIGN.md, Credits).
+/// The packs on sale (docs/ARCHITECTURE.md, "Credits").
 public enum Plans {
     public static let all: [Plan] = [
         Plan(id: "starter", name: "Starter", priceCents: 500, currency: "eur", credits: 15, popular: false),

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPTransport
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -8,11 +9,8 @@ import NIOHTTP1
 /// It does not retry: one attempt of a job makes each call once, and the worker decides
 /// about the next attempt from `DubbingError.isTransient`.
 ///
-/// The transport is AsyncHTTPClient's shared client (SwiftNIO, a pool of kept-alive
-/// connections per host), not URLSession: on Linux, URLSession's libcurl bridge spins
-/// while a request on a new connection waits for its answer — measured at 1.6 s of CPU
-/// for one call answered after 2 s — and a worker's calls spend most of their time
-/// waiting.
+/// Calls go through `OutboundHTTP` (docs/ARCHITECTURE.md, "Outbound HTTP"): no
+/// redirects followed, answers capped at `maxAnswerBytes`, a deadline over the whole call.
 struct OpenAIClient: Sendable {
     let baseURL: String
     let apiKey: String
@@ -25,15 +23,6 @@ struct OpenAIClient: Sendable {
     /// The largest answer read: speech for 4,096 characters is a few minutes of 24 kHz
     /// samples (under 20 MB); anything past this is refused, not buffered.
     static let maxAnswerBytes = 64 << 20
-
-    /// One client for the process (a pool of kept-alive connections), never shut down.
-    /// It does not follow redirects: the API answers where OPENAI_BASE_URL says, and a
-    /// redirect would carry the request and its key elsewhere; a 3xx fails the call.
-    static let http: HTTPClient = {
-        var configuration = HTTPClient.Configuration.singletonConfiguration
-        configuration.redirectConfiguration = .disallow
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
 
     init(
         baseURL: String,
@@ -86,13 +75,9 @@ struct OpenAIClient: Sendable {
 
     private func send(_ request: HTTPClientRequest, operation: String, timeoutSeconds: Double) async throws(DubbingError) -> Data {
         let startedAt = ContinuousClock.now
-        let answer: (status: Int, headers: HTTPHeaders, body: ByteBuffer)
+        let answer: OutboundHTTP.Answer
         do {
-            answer = try await self.withDeadline(seconds: timeoutSeconds) {
-                let response = try await Self.http.execute(request, timeout: .milliseconds(Int64(timeoutSeconds * 1_000)))
-                let body = try await response.body.collect(upTo: Self.maxAnswerBytes)
-                return (Int(response.status.code), response.headers, body)
-            }
+            answer = try await OutboundHTTP.send(request, timeoutSeconds: timeoutSeconds, maxAnswerBytes: Self.maxAnswerBytes)
         } catch {
             let classified = OpenAIErrorClassifier.classify(transportError: error, operation: operation)
             // A cancelled job is not a provider problem: no warning for it.
@@ -126,26 +111,5 @@ struct OpenAIClient: Sendable {
             "elapsed_ms": "\(elapsedMilliseconds)", "bytes": "\(data.count)",
         ])
         return data
-    }
-
-    /// Runs `operation` but gives up after `seconds`: the client's own deadline covers
-    /// the answer's head, not a body that trickles in forever.
-    private func withDeadline<T: Sendable>(
-        seconds: Double,
-        _ operation: @escaping @Sendable () async throws -> T
-    ) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                // A little later than the request's own limit, so that one reports first.
-                try await Task.sleep(for: .seconds(seconds + 1))
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw HTTPClientError.deadlineExceeded
-            }
-            return value
-        }
     }
 }

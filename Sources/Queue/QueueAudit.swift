@@ -1,7 +1,7 @@
 import Billing
 public import Database
 
-/// Checks invariant 4 of DESIGN.md — every job's hold matches its state — and that the
+/// Checks invariant 4 (docs/ARCHITECTURE.md, "The ledger") — every job's hold matches its state — and that the
 /// lanes count what they say.
 public struct QueueAudit {
     let db: SQLiteConnection

@@ -18,9 +18,10 @@ public struct QueueError: Error, CustomStringConvertible, Sendable, Equatable {
     static func invalidRequest(_ reason: String) -> QueueError { QueueError(code: .invalidRequest(reason)) }
     static func brokenInvariant(_ reason: String) -> QueueError { QueueError(code: .brokenInvariant(reason)) }
 
-    public var isTooManyJobs: Bool {
-        if case .tooManyJobs = code { return true }
-        return false
+    /// The account's limit of waiting jobs, when that limit is why the queue refused.
+    public var queuedJobsLimit: Int? {
+        if case .tooManyJobs(let limit) = code { return limit }
+        return nil
     }
 
     public var isIdempotencyConflict: Bool {

@@ -1,6 +1,7 @@
 import API
 import AurisTestSupport
 import Billing
+import Payments
 import Database
 import Foundation
 import Hummingbird

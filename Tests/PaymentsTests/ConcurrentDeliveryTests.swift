@@ -1,5 +1,6 @@
 import AurisTestSupport
 import Billing
+import Payments
 import Foundation
 import Hummingbird
 import HummingbirdTesting

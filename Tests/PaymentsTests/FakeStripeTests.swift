@@ -1,5 +1,6 @@
 import AurisTestSupport
-@testable import Billing
+import Billing
+@testable import Payments
 import Testing
 
 /// The fake refuses what Stripe refuses, so a checkout test passing against it means the

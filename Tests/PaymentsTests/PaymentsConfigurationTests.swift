@@ -1,7 +1,8 @@
 import Billing
+import Payments
 import Testing
 
-/// Payments are configured from the environment names DESIGN.md fixes, and never print a secret.
+/// Payments are configured from the environment names the README documents, and never print a secret.
 @Suite struct PaymentsConfigurationTests {
     @Test func withoutASecretKeyPaymentsAreOff() {
         #expect(Payments.Configuration(environment: [:], publicURL: "http://127.0.0.1:8080") == nil)

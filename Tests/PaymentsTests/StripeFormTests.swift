@@ -1,5 +1,6 @@
 import AurisTestSupport
-@testable import Billing
+import Billing
+@testable import Payments
 import Testing
 
 /// The form encoder and the fake's decoder agree on every awkward character, and the

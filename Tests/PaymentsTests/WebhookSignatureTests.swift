@@ -1,5 +1,6 @@
 import AurisTestSupport
-@testable import Billing
+import Billing
+@testable import Payments
 import Foundation
 import Testing
 

@@ -81,7 +81,7 @@ private struct RandomWalk {
                 #expect(error.shortfall != nil && error.shortfall!.available < credits)
                 #expect(error.shortfall!.available == expectedAvailable(account))
                 return "enqueue refused: \(error)"
-            } catch let error as QueueError where error.isTooManyJobs {
+            } catch let error as QueueError where error.queuedJobsLimit != nil {
                 #expect(jobs.values.filter { $0.account == account && $0.state == .queued }.count >= 8)
                 return "enqueue refused: too many"
             }

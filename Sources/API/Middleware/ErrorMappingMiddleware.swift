@@ -2,9 +2,10 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-/// Answers every error in the one JSON shape: Hummingbird's own `HTTPError`s (unknown
-/// route, wrong method) become their JSON equivalents; anything unexpected is logged and
-/// becomes a 500 `internal_error` that tells the client nothing internal.
+/// Answers every error in the one JSON shape: the modules' errors through
+/// `APIError(domain:)`, Hummingbird's own `HTTPError`s (unknown route, wrong method) as
+/// their JSON equivalents; anything unexpected is logged and becomes a 500
+/// `internal_error` that tells the client nothing internal.
 struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -22,6 +23,7 @@ struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch is DecodingError {
             throw APIError.invalidRequest("the JSON body does not have the expected fields")
         } catch {
+            if let answer = APIError(domain: error) { throw answer }
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             throw APIError.internalError()
         }

@@ -1,14 +1,12 @@
 import Billing
 import Crypto
 import Database
-import Dispatch
 import Dubbing
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Media
 import Queue
-import Synchronization
 
 /// `POST /api/dub`: stream the upload to disk, measure it, and reserve its credits and
 /// queue it in one transaction. Any refusal leaves no file, no hold and no job behind.
@@ -22,7 +20,7 @@ struct DubUploadRoute: Sendable {
 
     func handle(_ request: Request, context: AurisRequestContext) async throws -> Response {
         let account = try context.requireAccount()
-        let idempotencyKey = try Self.idempotencyKey(request)
+        let idempotencyKey = try IdempotencyKeyHeader.value(of: request)
         let uploadID = RandomIdentifier.make(prefix: "up", nowMilliseconds: SystemWallClock().nowMilliseconds)
         let folder = configuration.files.uploadFolder(uploadID: uploadID)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -49,19 +47,9 @@ struct DubUploadRoute: Sendable {
         encoder.outputFormatting = .withoutEscapingSlashes  // paths stay searchable (the sweeper looks for them)
         let payloadJSON = String(decoding: try encoder.encode(payload), as: UTF8.self)
         let fingerprint = fields.fingerprint(audioDigest: upload.audioDigest, subtitlesDigest: upload.subtitlesDigest)
-        let outcome: EnqueueOutcome
-        do {
-            outcome = try await queue.enqueue(EnqueueRequest(
-                account: account, credits: credits, durationMilliseconds: info.durationMilliseconds, payload: payloadJSON,
-                idempotencyKey: idempotencyKey, requestFingerprint: idempotencyKey == nil ? nil : fingerprint))
-        } catch let error as LedgerError {
-            guard let shortfall = error.shortfall else { throw error }
-            throw APIError.insufficientCredits(required: shortfall.required, available: shortfall.available)
-        } catch let error as QueueError where error.isTooManyJobs {
-            throw APIError.tooManyJobs(limit: queue.configuration.maxQueuedPerAccount)
-        } catch let error as QueueError where error.isIdempotencyConflict {
-            throw APIError.idempotencyConflict("this Idempotency-Key was already used for a different request")
-        }
+        let outcome = try await queue.enqueue(EnqueueRequest(
+            account: account, credits: credits, durationMilliseconds: info.durationMilliseconds, payload: payloadJSON,
+            idempotencyKey: idempotencyKey, requestFingerprint: idempotencyKey == nil ? nil : fingerprint))
 
         let job = outcome.job
         let available: Int64
@@ -85,40 +73,5 @@ struct DubUploadRoute: Sendable {
             "credits_available": .integer(available),
             "status_url": .string("\(configuration.publicURL)/api/dub/\(job.id)"),
         ], headers: headers)
-    }
-
-    static func idempotencyKey(_ request: Request) throws -> String? {
-        guard let key = request.headers[HTTPField.Name("Idempotency-Key")!] else { return nil }
-        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            throw APIError.invalidRequest("Idempotency-Key must be 1 to 255 visible ASCII characters")
-        }
-        return key
-    }
-}
-
-/// Runs probes off the cooperative thread pool, a few at a time: a probe reads the
-/// whole file and blocks, which would stall every request sharing the pool.
-final class ProbeGate: Sendable {
-    private let queue = DispatchQueue(label: "auris.probes", attributes: .concurrent)
-    private let slots: DispatchSemaphore
-
-    init(maxConcurrent: Int) {
-        slots = DispatchSemaphore(value: max(1, maxConcurrent))
-    }
-
-    func probe(path: String, maxDurationSeconds: Int64) async throws -> AudioInfo {
-        let result: Result<AudioInfo, MediaError> = await withCheckedContinuation { continuation in
-            queue.async { [slots] in
-                slots.wait()
-                defer { slots.signal() }
-                let probe = AudioProbe(maxDurationMilliseconds: maxDurationSeconds * 1_000)
-                continuation.resume(returning: Result { () throws(MediaError) in try probe.probe(fileAtPath: path) })
-            }
-        }
-        switch result {
-        case .success(let info): return info
-        case .failure(let error) where error.isNotAudio: throw APIError.unsupportedMedia("not audio we can read: \(error.message)")
-        case .failure(let error): throw APIError.invalidAudio(error.message)
-        }
     }
 }

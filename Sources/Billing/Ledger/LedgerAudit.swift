@@ -1,7 +1,8 @@
 public import Database
 
 /// Recomputes the ledger from its transfers and lists every broken invariant
-/// (DESIGN.md, invariants 1, 2, 3 and 5; the queue checks 4).
+/// (docs/ARCHITECTURE.md, "The ledger": invariants 1, 2 and 3; the queue checks 4,
+/// payments 5).
 public struct LedgerAudit {
     let db: SQLiteConnection
 
@@ -16,7 +17,6 @@ public struct LedgerAudit {
         try checkCachedBalances(&found)
         try checkResolutions(&found)
         try checkFlows(&found)
-        try checkCheckoutGrants(&found)
         return found
     }
 
@@ -125,36 +125,6 @@ public struct LedgerAudit {
         ) { row in (row[0] as String, row[1] as String) }
         for (id, reason) in broken {
             found.append("invariant 1: transfer \(id) (\(reason)) moves credits between the wrong accounts")
-        }
-    }
-
-    /// 5. Each paid checkout session is granted exactly once, and every purchase grant
-    /// belongs to one paid session.
-    private func checkCheckoutGrants(_ found: inout [String]) throws {
-        let badSessions = try db.query(
-            """
-            SELECT s.id FROM checkout_sessions s LEFT JOIN ledger_transfers t ON t.id = s.grant_transfer_id
-            WHERE s.status = 'fulfilled' AND (t.id IS NULL OR t.reason <> 'purchase' OR t.amount <> s.credits
-                OR t.credit_account_id <> s.account_id OR t.reference IS NOT s.id)
-            """
-        ) { row in row[0] as String }
-        for id in badSessions {
-            found.append("invariant 5: paid checkout session \(id) has no matching purchase grant")
-        }
-        let strayGrants = try db.query(
-            """
-            SELECT t.id FROM ledger_transfers t WHERE t.reason = 'purchase' AND (
-                SELECT count(*) FROM checkout_sessions s WHERE s.grant_transfer_id = t.id AND s.status = 'fulfilled') <> 1
-            """
-        ) { row in row[0] as String }
-        for id in strayGrants {
-            found.append("invariant 5: purchase grant \(id) belongs to no paid checkout session")
-        }
-        let repeated = try db.query(
-            "SELECT reference, count(*) FROM ledger_transfers WHERE reason = 'purchase' GROUP BY reference HAVING count(*) > 1"
-        ) { row in (row[0] as String?, row[1] as Int64) }
-        for (session, count) in repeated {
-            found.append("invariant 5: checkout session \(session ?? "?") was granted \(count) times")
         }
     }
 }

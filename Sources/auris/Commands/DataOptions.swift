@@ -1,6 +1,7 @@
 import ArgumentParser
 import Database
 import Foundation
+import Payments
 import Queue
 
 /// `--data-dir`, falling back to `AURIS_DATA_DIR`, then `./data`.
@@ -15,7 +16,7 @@ struct DataOptions: ParsableArguments {
     }
 
     func openDatabase() async throws -> DatabaseQueue {
-        try await AurisStore.open(dataDirectory: resolvedDataDirectory)
+        try await AurisStore.open(dataDirectory: resolvedDataDirectory, migrations: AurisStore.migrations + PaymentsMigrations.all)
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Payments
 import Queue
 
 struct LedgerCommand: AsyncParsableCommand {
@@ -17,7 +18,7 @@ struct LedgerCommand: AsyncParsableCommand {
 
         func run() async throws {
             let database = try await data.openDatabase()
-            let violations = try await AurisStore.violations(in: database)
+            let violations = try await AurisStore.violations(in: database, moreAudits: [PaymentsAudit.check])
             if violations.isEmpty {
                 print("ledger verify: ok, all invariants hold")
                 return

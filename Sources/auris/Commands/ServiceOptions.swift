@@ -5,10 +5,11 @@ import Database
 import Dubbing
 import Foundation
 import Logging
+import Payments
 import Queue
 
 /// The settings `serve`, `worker` and `up` share: flags first, then environment, then
-/// the embedded defaults (DESIGN.md, "Command line and configuration").
+/// the embedded defaults (README, "Configuration").
 struct ServiceOptions: ParsableArguments {
     @OptionGroup var data: DataOptions
 
@@ -39,7 +40,7 @@ struct ServiceOptions: ParsableArguments {
         return configuration
     }
 
-    /// Queue limits and timings; the names beyond DESIGN.md's table are Auris's own.
+    /// Queue limits and timings; the README's "Configuration" table lists each name.
     static func queueConfiguration() throws -> JobQueue.Configuration {
         var queue = JobQueue.Configuration()
         if let value = try Environment.integer("AURIS_ACCOUNT_MAX_QUEUED") { queue.maxQueuedPerAccount = Int(max(1, value)) }

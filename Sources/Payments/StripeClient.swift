@@ -1,14 +1,15 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPTransport
 import Logging
 import NIOCore
 import NIOHTTP1
 
-
 /// The one Stripe call Auris makes: `POST /v1/checkout/sessions`. It does not retry: the
 /// buyer is waiting, and a retry by the caller with the same idempotency key gets the
-/// same session from Stripe rather than a second one. Over AsyncHTTPClient, as the
-/// OpenAI client (URLSession on Linux spins while it waits for an answer).
+/// same session from Stripe rather than a second one. Through `OutboundHTTP`
+/// (docs/ARCHITECTURE.md, "Outbound HTTP"): a redirect would carry the secret key
+/// elsewhere, so a 3xx fails the call.
 struct StripeClient: Sendable {
     /// What Stripe answers for a new Checkout Session (the fields Auris needs).
     struct CreatedSession: Sendable, Equatable, Decodable {
@@ -22,14 +23,6 @@ struct StripeClient: Sendable {
     let logger: Logger
     /// Stripe's answers here are a few kilobytes; a larger one is refused, not buffered.
     static let maxAnswerBytes = 1 << 20
-
-    /// One client for the process, never shut down, that does not follow redirects (they
-    /// would carry the secret key elsewhere): a 3xx fails the call.
-    static let http: HTTPClient = {
-        var configuration = HTTPClient.Configuration.singletonConfiguration
-        configuration.redirectConfiguration = .disallow
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
 
     init(apiBaseURL: String, secretKey: String, requestTimeoutSeconds: Double, logger: Logger) {
         self.apiBaseURL = apiBaseURL.hasSuffix("/") ? String(apiBaseURL.dropLast()) : apiBaseURL
@@ -55,22 +48,18 @@ struct StripeClient: Sendable {
         request.headers.add(name: "User-Agent", value: "auris")
         request.body = .bytes(ByteBuffer(string: form.encoded))
 
-        let status: Int
-        let data: Data
-        let requestID: String
+        let answer: OutboundHTTP.Answer
         do {
-            let timeout = TimeAmount.milliseconds(Int64(requestTimeoutSeconds * 1_000))
-            (status, data, requestID) = try await withDeadline(seconds: requestTimeoutSeconds) { [request] in
-                let response = try await Self.http.execute(request, timeout: timeout)
-                let body = try await response.body.collect(upTo: Self.maxAnswerBytes)
-                return (Int(response.status.code), Data(body.readableBytesView), response.headers.first(name: "Request-Id") ?? "-")
-            }
+            answer = try await OutboundHTTP.send(request, timeoutSeconds: requestTimeoutSeconds, maxAnswerBytes: Self.maxAnswerBytes)
         } catch {
             let timedOut = (error as? HTTPClientError).map { [.deadlineExceeded, .readTimeout, .connectTimeout].contains($0) } ?? false
             let reason = timedOut ? "did not answer within \(requestTimeoutSeconds) s" : "could not be reached"
             logger.warning("Stripe unavailable", metadata: ["error": "\(error)", "idempotency_key": "\(idempotencyKey)"])
             throw PaymentsError(.providerUnavailable, "the payment provider \(reason); nothing was charged, try again")
         }
+        let status = answer.status
+        let data = Data(answer.body.readableBytesView)
+        let requestID = answer.headers.first(name: "Request-Id") ?? "-"
         guard (200..<300).contains(status) else {
             throw refusal(status: status, body: data, requestID: requestID)
         }
@@ -105,23 +94,6 @@ struct StripeClient: Sendable {
     private static func isPlausible(_ created: CreatedSession) -> Bool {
         guard !created.id.isEmpty, created.id.utf8.count <= 255, let url = URL(string: created.url) else { return false }
         return url.scheme == "https" || url.scheme == "http"
-    }
-
-    /// The client's deadline covers the answer's head, not a body that trickles in
-    /// forever; this bounds the whole exchange.
-    private func withDeadline<T: Sendable>(
-        seconds: Double, _ operation: @escaping @Sendable () async throws -> T
-    ) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                try await Task.sleep(for: .seconds(seconds + 0.5))
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else { throw HTTPClientError.deadlineExceeded }
-            return value
-        }
     }
 }
 

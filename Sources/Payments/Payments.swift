@@ -1,3 +1,4 @@
+public import Billing
 import Crypto
 public import Database
 import Foundation

@@ -1,0 +1,51 @@
+public import Database
+
+/// Checks invariant 5 (docs/ARCHITECTURE.md, "The ledger"): each paid checkout session
+/// is granted exactly once, and every purchase grant belongs to one paid session.
+public struct PaymentsAudit {
+    let db: SQLiteConnection
+
+    public init(_ db: SQLiteConnection) {
+        self.db = db
+    }
+
+    /// The audit as `AurisStore.violations(in:moreAudits:)` takes it.
+    public static let check: @Sendable (SQLiteConnection) throws -> [String] = { try PaymentsAudit($0).violations() }
+
+    /// Every violation found, each as one sentence; empty when payments and grants agree.
+    public func violations() throws -> [String] {
+        var found: [String] = []
+        try checkCheckoutGrants(&found)
+        return found
+    }
+
+    /// 5. Each paid checkout session is granted exactly once, and every purchase grant
+    /// belongs to one paid session.
+    private func checkCheckoutGrants(_ found: inout [String]) throws {
+        let badSessions = try db.query(
+            """
+            SELECT s.id FROM checkout_sessions s LEFT JOIN ledger_transfers t ON t.id = s.grant_transfer_id
+            WHERE s.status = 'fulfilled' AND (t.id IS NULL OR t.reason <> 'purchase' OR t.amount <> s.credits
+                OR t.credit_account_id <> s.account_id OR t.reference IS NOT s.id)
+            """
+        ) { row in row[0] as String }
+        for id in badSessions {
+            found.append("invariant 5: paid checkout session \(id) has no matching purchase grant")
+        }
+        let strayGrants = try db.query(
+            """
+            SELECT t.id FROM ledger_transfers t WHERE t.reason = 'purchase' AND (
+                SELECT count(*) FROM checkout_sessions s WHERE s.grant_transfer_id = t.id AND s.status = 'fulfilled') <> 1
+            """
+        ) { row in row[0] as String }
+        for id in strayGrants {
+            found.append("invariant 5: purchase grant \(id) belongs to no paid checkout session")
+        }
+        let repeated = try db.query(
+            "SELECT reference, count(*) FROM ledger_transfers WHERE reason = 'purchase' GROUP BY reference HAVING count(*) > 1"
+        ) { row in (row[0] as String?, row[1] as Int64) }
+        for (session, count) in repeated {
+            found.append("invariant 5: checkout session \(session ?? "?") was granted \(count) times")
+        }
+    }
+}
