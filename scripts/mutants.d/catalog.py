@@ -119,14 +119,14 @@ MUTANTS = [
     {
         "id": "webhook-tolerance-skipped",
         "why": "a replayed webhook signed long ago is accepted",
-        "file": "Sources/Billing/Stripe/WebhookSignature.swift",
+        "file": "Sources/Payments/WebhookSignature.swift",
         "replace": [("guard abs(nowSeconds - timestamp) <= toleranceSeconds else {", "guard abs(nowSeconds - timestamp) >= 0 else {")],
         "filter": "PaymentsTests",
     },
     {
         "id": "webhook-signature-not-compared",
         "why": "any well-formed v1 signature is accepted, signed with the secret or not",
-        "file": "Sources/Billing/Stripe/WebhookSignature.swift",
+        "file": "Sources/Payments/WebhookSignature.swift",
         "replace": [("guard signatures.contains(where: { Self.constantTimeEqual($0, expected) }) else {",
                      "guard !expected.isEmpty || signatures.contains(where: { Self.constantTimeEqual($0, expected) }) else {")],
         "filter": "PaymentsTests",
@@ -134,7 +134,7 @@ MUTANTS = [
     {
         "id": "webhook-fulfils-twice",
         "why": "a second paid event for a fulfilled session is applied again (only the grant id stops a double credit)",
-        "file": "Sources/Billing/Stripe/Payments+Webhook.swift",
+        "file": "Sources/Payments/Payments+Webhook.swift",
         "replace": [
             ("if session.status == \"fulfilled\" { return .alreadyFulfilled }", "_ = session.status"),
             ("WHERE id = ? AND status = 'pending'", "WHERE id = ?"),
@@ -160,7 +160,7 @@ MUTANTS = [
     {
         "id": "stripe-scheme-changed-everywhere",
         "why": "our verifier and our fake Stripe both sign \"<t>:<body>\" (not Stripe's \"<t>.<body>\"): only an outside oracle notices",
-        "file": "Sources/Billing/Stripe/WebhookSignature.swift",
+        "file": "Sources/Payments/WebhookSignature.swift",
         "replace": [("Array(\"\\(timestamp).\".utf8) + body", "Array(\"\\(timestamp):\".utf8) + body")],
         "also": [{"file": "Tests/AurisTestSupport/FakeStripeWebhook.swift",
                   "replace": [("Array(\"\\(timestampSeconds).\".utf8) + body", "Array(\"\\(timestampSeconds):\".utf8) + body")]}],
@@ -169,7 +169,7 @@ MUTANTS = [
     {
         "id": "stripe-scheme-changed-everywhere-oracle",
         "why": "the same bug, against the Stripe library oracle alone",
-        "file": "Sources/Billing/Stripe/WebhookSignature.swift",
+        "file": "Sources/Payments/WebhookSignature.swift",
         "replace": [("Array(\"\\(timestamp).\".utf8) + body", "Array(\"\\(timestamp):\".utf8) + body")],
         "also": [{"file": "Tests/AurisTestSupport/FakeStripeWebhook.swift",
                   "replace": [("Array(\"\\(timestampSeconds).\".utf8) + body", "Array(\"\\(timestampSeconds):\".utf8) + body")]}],
