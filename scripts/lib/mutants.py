@@ -39,6 +39,15 @@ def copy_tree(source, tree):
         if os.path.exists(target) and open(origin, "rb").read() == open(target, "rb").read():
             continue
         shutil.copy2(origin, target)
+    # Files the source no longer has (moved or deleted) would still be compiled.
+    for folder, subfolders, names in os.walk(tree):
+        relative = os.path.relpath(folder, tree)
+        if relative == ".":
+            subfolders[:] = [name for name in subfolders if not name.startswith((".build", ".mutant-logs", ".venv"))]
+        for name in names:
+            path = os.path.normpath(os.path.join(relative, name))
+            if path not in wanted:
+                os.remove(os.path.join(folder, name))
     return wanted
 
 
