@@ -68,7 +68,8 @@ def run(command, tree, wrapper, timeout, log_path):
 
 
 FAILED = re.compile(r"Test (.+?) (?:failed after|recorded an issue)")
-VIOLATION = re.compile(r"(?:chaos: VIOLATION|run-test: FAILED) (.{0,160})")
+# What the script checks print: chaos's violations, run-test's and the Stripe oracle's failures.
+VIOLATION = re.compile(r"(?:chaos: VIOLATION |run-test: FAILED |^FAIL )(.{0,160})", re.M)
 STARTED = re.compile(r"Test (.+?) started\.")
 PASSED = re.compile(r"Test (.+?) passed after")
 
@@ -217,11 +218,12 @@ def main():
     bad = [r for r in results if r[1] != "caught"]
     if arguments.report:
         with open(arguments.report, "w") as report:
-            report.write("| mutant | bug | filter | result | caught by |\n|---|---|---|---|---|\n")
+            report.write("| mutant | bug | tests run | result | caught by |\n|---|---|---|---|---|\n")
             for mutant, verdict, caught_by, seconds in results:
                 shown = ", ".join(caught_by[:4]) + (f" and {len(caught_by) - 4} more" if len(caught_by) > 4 else "")
-                tests = mutant.get("filter") or " ".join(mutant["command"][-1:])
-                shown = shown.replace("|", "\\|")
+                tests = mutant.get("filter") or next((part for part in mutant["command"] if part.startswith("scripts/")),
+                                                     " ".join(mutant["command"]))
+                shown, tests = shown.replace("|", "\\|"), tests.replace("|", "\\|")
                 report.write(f"| `{mutant['id']}` | {mutant['why']} | `{tests}` | {verdict} ({seconds:.0f} s) | {shown} |\n")
     print(f"mutants: {'OK' if not bad else 'FAILED'} {len(results) - len(bad)}/{len(results)} caught"
           + ("; " + ", ".join(f"{r[0]['id']} {r[1]}" for r in bad) if bad else "")
