@@ -206,7 +206,7 @@ let package = Package(
         .testTarget(
             name: "PaymentsTests",
             dependencies: [
-                "Billing", "Payments", "Database", "API", "Dubbing", "AurisTestSupport",
+                "Billing", "Payments", "Database", "API", "Dubbing", "Queue", "AurisTestSupport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

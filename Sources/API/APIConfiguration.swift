@@ -17,6 +17,13 @@ public struct APIConfiguration: Sendable {
     public var publicURL: String = "http://127.0.0.1:8080"
     /// Uploads probed at the same time; more wait, so a burst cannot take every core.
     public var maxConcurrentProbes: Int = 4
+    /// `AURIS_HEADER_TIMEOUT_SECONDS`: how long a connection may take to send a whole
+    /// request head, and stay idle between requests.
+    public var requestHeaderTimeoutSeconds: Int64 = 30
+    /// `AURIS_BODY_TIMEOUT_SECONDS`: how long an unfinished request body may send nothing.
+    public var bodyProgressTimeoutSeconds: Int64 = 60
+    /// `AURIS_METRICS_TOKEN`: when set, `/metrics` answers only `Authorization: Bearer <token>`.
+    public var metricsToken: String?
     public var queue = JobQueue.Configuration()
 
     public init(dataDirectory: String) {

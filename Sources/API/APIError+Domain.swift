@@ -14,8 +14,16 @@ extension APIError {
     init?(domain error: any Error) {
         switch error {
         case let error as LedgerError:
-            guard let shortfall = error.shortfall else { return nil }
-            self = .insufficientCredits(required: shortfall.required, available: shortfall.available)
+            if let shortfall = error.shortfall {
+                self = .insufficientCredits(required: shortfall.required, available: shortfall.available)
+            } else if let owed = error.debtCredits {
+                self = APIError(
+                    HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"), "account_in_debt",
+                    "a refunded or disputed purchase had been spent: the account owes \(owed) credits and can start no job until they are repaid",
+                    details: ["debt": owed])
+            } else {
+                return nil
+            }
         case let error as QueueError:
             if let limit = error.queuedJobsLimit {
                 self = .tooManyJobs(limit: limit)
@@ -43,8 +51,9 @@ extension APIError {
         case .idempotencyConflict: self.init(.unprocessableContent, "idempotency_conflict", error.message)
         case .providerUnavailable: self.init(.badGateway, "payment_provider_unavailable", error.message)
         case .providerError: self.init(.badGateway, "payment_provider_error", error.message)
-        case .webhookDisabled:
-            self.init(.serviceUnavailable, "payments_disabled", "the Stripe webhook is not configured (STRIPE_WEBHOOK_SECRET is not set)")
+        case .webhookDisabled: self.init(.serviceUnavailable, "payments_disabled", error.message)
+        // Stripe delivers again after any non-2xx answer, for up to three days.
+        case .unknownPurchase: self.init(.conflict, "unknown_purchase", error.message)
         case .missingSignature, .invalidSignature, .staleSignature, .invalidEvent:
             self.init(.badRequest, error.code.description, error.message)
         default:

@@ -32,7 +32,8 @@ public enum AurisAPI {
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ErrorMappingMiddleware())
 
-        let health = HealthRoutes(database: database, queue: queue, accounts: accounts, registry: registry)
+        let health = HealthRoutes(
+            database: database, queue: queue, accounts: accounts, registry: registry, metricsToken: configuration.metricsToken)
         router.get("healthz", use: health.healthz)
         router.get("readyz", use: health.readyz)
         router.get("metrics", use: health.metrics)
@@ -77,7 +78,12 @@ public enum AurisAPI {
         let router = router(configuration: configuration, database: database, engine: engine, payments: payments)
         return Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [EarlyResponseCloseHandler()])),
+            server: .http1(configuration: .init(additionalChannelHandlers: [
+                EarlyResponseCloseHandler(),
+                RequestReadTimeoutHandler(
+                    headerTimeout: .seconds(configuration.requestHeaderTimeoutSeconds),
+                    bodyProgressTimeout: .seconds(configuration.bodyProgressTimeoutSeconds)),
+            ])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "auris"),
             logger: logger)
     }

@@ -76,6 +76,19 @@ public struct Accounts: Sendable {
         return id
     }
 
+    /// Forgives what `account` owes for a refunded or disputed purchase (an operator's
+    /// decision): its jobs may start again. No credits move.
+    /// - Returns: the credits forgiven (0 when nothing was owed).
+    /// - Throws: `LedgerError` `.unknownAccount` for an account that is not a user's.
+    public func forgiveDebt(of account: AccountID, note: String?) async throws -> Int64 {
+        let now = clock.nowMilliseconds
+        return try await database.write { db in
+            let ledger = Ledger(db)
+            guard try ledger.isUserAccount(account) else { throw LedgerError.unknownAccount(account) }
+            return try ledger.forgiveDebt(of: account, note: note, at: now)
+        }
+    }
+
     public func balance(of account: AccountID) async throws -> Balance {
         try await database.read { db in try Ledger(db).balance(of: account) }
     }

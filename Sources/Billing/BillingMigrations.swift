@@ -53,5 +53,23 @@ public enum BillingMigrations {
             ) STRICT;
             CREATE INDEX api_keys_account ON api_keys (account_id);
             """),
+        // What a user owes when a refunded or disputed purchase had already been spent:
+        // immutable entries, positive when owed, negative when repaid or forgiven.
+        Migration("billing.3.debts", sql: """
+            CREATE TABLE ledger_debts (
+                id TEXT PRIMARY KEY,
+                account_id INTEGER NOT NULL REFERENCES ledger_accounts (id),
+                credits INTEGER NOT NULL CHECK (credits <> 0),
+                reason TEXT NOT NULL CHECK (reason IN ('refund', 'dispute', 'repaid', 'forgiven')),
+                reference TEXT,
+                created_at_ms INTEGER NOT NULL,
+                CHECK ((credits > 0) = (reason IN ('refund', 'dispute')))
+            ) STRICT;
+            CREATE INDEX ledger_debts_account ON ledger_debts (account_id);
+            CREATE TRIGGER ledger_debts_no_update BEFORE UPDATE ON ledger_debts
+            BEGIN SELECT RAISE(ABORT, 'ledger debts are immutable'); END;
+            CREATE TRIGGER ledger_debts_no_delete BEFORE DELETE ON ledger_debts
+            BEGIN SELECT RAISE(ABORT, 'ledger debts are immutable'); END;
+            """),
     ]
 }

@@ -88,11 +88,17 @@ public struct Payments: Sendable {
     ///
     /// - Parameter idempotencyKey: the client's own key; the same key again (same
     ///   account and plan) returns the same session instead of a second one.
-    /// - Throws: `PaymentsError` (`.unknownPlan`, `.providerUnavailable`, `.providerError`,
-    ///   `.idempotencyConflict`), or a database error.
+    /// - Throws: `PaymentsError` (`.unknownPlan`, `.webhookDisabled` when no payment could
+    ///   be granted, `.providerUnavailable`, `.providerError`, `.idempotencyConflict`), or a
+    ///   database error.
     public func createCheckout(account: AccountID, plan planID: String, idempotencyKey: String? = nil) async throws -> CheckoutStarted {
         guard let plan = Plans.plan(id: planID) else {
             throw PaymentsError(.unknownPlan, "no plan \"\(planID.prefix(40))\"; plans: \(Plans.all.map(\.id).joined(separator: ", "))")
+        }
+        // Without the webhook secret no payment could ever be granted: take no money.
+        guard signature != nil else {
+            throw PaymentsError(
+                .webhookDisabled, "payments are off on this server: a payment could not be credited (STRIPE_WEBHOOK_SECRET is not set)")
         }
         let now = clock.nowMilliseconds
         let stripeKey = idempotencyKey.map { Self.stripeIdempotencyKey(account: account, clientKey: $0) }

@@ -1,7 +1,8 @@
 public import Database
 
 /// Checks invariant 5 (docs/ARCHITECTURE.md, "The ledger"): each paid checkout session
-/// is granted exactly once, and every purchase grant belongs to one paid session.
+/// is granted exactly once, every purchase grant belongs to one paid session, and what a
+/// refund or dispute took back matches the ledger.
 public struct PaymentsAudit {
     let db: SQLiteConnection
 
@@ -16,6 +17,7 @@ public struct PaymentsAudit {
     public func violations() throws -> [String] {
         var found: [String] = []
         try checkCheckoutGrants(&found)
+        try checkReversals(&found)
         return found
     }
 
@@ -46,6 +48,26 @@ public struct PaymentsAudit {
         ) { row in (row[0] as String?, row[1] as Int64) }
         for (session, count) in repeated {
             found.append("invariant 5: checkout session \(session ?? "?") was granted \(count) times")
+        }
+    }
+
+    /// What a session says was taken back is what the ledger took back plus what it
+    /// recorded as owed, and never more than the session granted.
+    private func checkReversals(_ found: inout [String]) throws {
+        let broken = try db.query(
+            """
+            SELECT s.id AS session_id FROM checkout_sessions s
+            WHERE s.credits_reversed > s.credits OR s.credits_reversed <> (
+                SELECT total(t.amount) FROM ledger_transfers t
+                WHERE t.reference = s.id AND t.reason IN ('refund', 'dispute')
+            ) + (
+                SELECT total(d.credits) FROM ledger_debts d
+                WHERE d.reference = s.id AND d.reason IN ('refund', 'dispute')
+            )
+            """
+        ) { row in row[0] as String }
+        for id in broken {
+            found.append("invariant 5: checkout session \(id) took back other than its refunds and disputes")
         }
     }
 }

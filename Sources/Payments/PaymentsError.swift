@@ -14,6 +14,7 @@ public struct PaymentsError: Error, Sendable, CustomStringConvertible {
             case invalidSignature = "invalid_signature"
             case staleSignature = "stale_signature"
             case invalidEvent = "invalid_event"
+            case unknownPurchase = "unknown_purchase"
         }
 
         private let value: Value
@@ -26,7 +27,8 @@ public struct PaymentsError: Error, Sendable, CustomStringConvertible {
         public static let providerError = Code(value: .providerError)
         /// The same idempotency key was used before for a different request.
         public static let idempotencyConflict = Code(value: .idempotencyConflict)
-        /// `STRIPE_WEBHOOK_SECRET` is not set, so no event can be trusted.
+        /// `STRIPE_WEBHOOK_SECRET` is not set, so no event can be trusted and no checkout
+        /// is started (its payment could not be granted).
         public static let webhookDisabled = Code(value: .webhookDisabled)
         /// The webhook request has no `Stripe-Signature` header.
         public static let missingSignature = Code(value: .missingSignature)
@@ -34,6 +36,9 @@ public struct PaymentsError: Error, Sendable, CustomStringConvertible {
         public static let invalidSignature = Code(value: .invalidSignature)
         /// The signature matches but its timestamp is outside the tolerance (a replay).
         public static let staleSignature = Code(value: .staleSignature)
+        /// A signed event about a Checkout Session or payment Auris has no record of (yet):
+        /// it is not remembered, so Stripe's next delivery is handled afresh.
+        public static let unknownPurchase = Code(value: .unknownPurchase)
         /// A correctly signed body that is not a Stripe event.
         public static let invalidEvent = Code(value: .invalidEvent)
 

@@ -31,5 +31,13 @@ public enum PaymentsMigrations {
                 received_at_ms INTEGER NOT NULL
             ) STRICT;
             """),
+        // The payment each fulfilled session was paid with, so a refund or a dispute of
+        // that payment finds its purchase, and how much of it was taken back so far.
+        Migration("payments.3.reversals", sql: """
+            ALTER TABLE checkout_sessions ADD COLUMN payment_intent_id TEXT;
+            ALTER TABLE checkout_sessions ADD COLUMN credits_reversed INTEGER NOT NULL DEFAULT 0 CHECK (credits_reversed >= 0);
+            CREATE UNIQUE INDEX checkout_sessions_payment_intent ON checkout_sessions (payment_intent_id)
+                WHERE payment_intent_id IS NOT NULL;
+            """),
     ]
 }

@@ -1,8 +1,8 @@
 import Foundation
 
-/// The fields of a Stripe event that fulfilment reads. Everything else in the event
-/// (amounts, metadata) is ignored on purpose: what a session buys was recorded by Auris
-/// when the session was created.
+/// The fields of a Stripe event that fulfilment and reversals read. What a session buys
+/// is never read from an event: Auris recorded it when it created the session. A
+/// refund's amounts only say which share of that purchase goes back.
 struct StripeEvent: Sendable, Equatable {
     /// Identifiers longer than this are not Stripe's and are refused.
     static let maxIdentifierBytes = 255
@@ -13,11 +13,19 @@ struct StripeEvent: Sendable, Equatable {
     var objectID: String?
     /// `data.object.payment_status`: `paid`, `unpaid` or `no_payment_required`.
     var paymentStatus: String?
+    /// `data.object.payment_intent`: the payment a session, a charge or a dispute is about.
+    var paymentIntent: String?
+    /// `data.object.amount` and `amount_refunded` of a charge, in cents.
+    var amountCents: Int64?
+    var amountRefundedCents: Int64?
 
     /// The Checkout Session this event is about, for `checkout.session.*` events.
     var sessionID: String? { type.hasPrefix("checkout.session.") ? objectID : nil }
 
-    /// Whether the event says the session's money has arrived (REFERENCE.md, Stripe).
+    /// Whether the event takes a paid purchase back: a refund (whole or partial) or a dispute.
+    var reversesPayment: Bool { type == "charge.refunded" || type == "charge.dispute.created" }
+
+    /// Whether the event says the session's money has arrived.
     var confirmsPayment: Bool {
         switch type {
         case "checkout.session.completed": paymentStatus == "paid"
@@ -34,7 +42,13 @@ struct StripeEvent: Sendable, Equatable {
             struct Object: Decodable {
                 var id: String?
                 var paymentStatus: String?
-                enum CodingKeys: String, CodingKey { case id, paymentStatus = "payment_status" }
+                var paymentIntent: String?
+                var amount: Int64?
+                var amountRefunded: Int64?
+                enum CodingKeys: String, CodingKey {
+                    case id, amount
+                    case paymentStatus = "payment_status", paymentIntent = "payment_intent", amountRefunded = "amount_refunded"
+                }
             }
             var id: String
             var type: String
@@ -43,12 +57,17 @@ struct StripeEvent: Sendable, Equatable {
         guard let wire = try? JSONDecoder().decode(Wire.self, from: Data(body)) else {
             throw PaymentsError(.invalidEvent, "the body is not a Stripe event (id, type, data.object)")
         }
+        let object = wire.data?.object
         let event = StripeEvent(
-            id: wire.id, type: wire.type, objectID: wire.data?.object?.id, paymentStatus: wire.data?.object?.paymentStatus)
-        for field in [event.id, event.type, event.objectID ?? "x"] {
+            id: wire.id, type: wire.type, objectID: object?.id, paymentStatus: object?.paymentStatus,
+            paymentIntent: object?.paymentIntent, amountCents: object?.amount, amountRefundedCents: object?.amountRefunded)
+        for field in [event.id, event.type, event.objectID ?? "x", event.paymentIntent ?? "x"] {
             guard !field.isEmpty, field.utf8.count <= maxIdentifierBytes else {
                 throw PaymentsError(.invalidEvent, "the event has an empty or overlong identifier")
             }
+        }
+        for amount in [event.amountCents, event.amountRefundedCents] {
+            guard (amount ?? 0) >= 0 else { throw PaymentsError(.invalidEvent, "the event has a negative amount") }
         }
         return event
     }
@@ -62,8 +81,10 @@ public enum WebhookOutcome: String, Sendable, Equatable, CaseIterable {
     case alreadyFulfilled = "already_fulfilled"
     /// This event id was handled before (Stripe delivers at least once); nothing moved.
     case duplicateEvent = "duplicate_event"
-    /// No session Auris created has this id; nothing moved.
-    case unknownSession = "unknown_session"
+    /// This event took back a share of a purchase (what was unspent; the rest became a debt).
+    case reversed
+    /// An earlier event already took back as much of this purchase; nothing moved.
+    case alreadyReversed = "already_reversed"
     /// The session completed without its money yet (delayed payment methods); nothing moved.
     case unpaid
     /// An event type that grants nothing.

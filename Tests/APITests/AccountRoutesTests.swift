@@ -1,12 +1,14 @@
 import API
 import AurisTestSupport
 import Billing
+import Database
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Queue
+import Synchronization
 import Testing
 
 /// Credits, plans, health and metrics.
@@ -46,6 +48,50 @@ struct AccountRoutesTests {
             #expect(plans.compactMap { $0["credits"] as? Int } == [15, 60, 150])
             #expect(plans.compactMap { $0["price_cents"] as? Int } == [500, 1_500, 3_000])
             #expect(plans.filter { $0["popular"] as? Bool == true }.compactMap { $0["id"] as? String } == ["pro"])
+        }
+    }
+
+    @Test("readyz does not queue for the write lock on every call: it answers while another process writes")
+    func readyzWhileAnotherProcessWrites() async throws {
+        let harness = try await APIHarness.make()
+        defer { harness.remove() }
+        let otherProcess = try await harness.store.reopen()
+        try await harness.application().test(.router) { client in
+            #expect(try await client.get("/readyz", as: nil).status == .ok)
+            let writerHolds = AsyncStream.makeStream(of: Void.self)
+            let released = Mutex(false)
+            let writer = Task {
+                try await otherProcess.write { db in
+                    _ = try db.execute("UPDATE schema_migrations SET applied_at_ms = applied_at_ms")
+                    writerHolds.continuation.yield()
+                    Thread.sleep(forTimeInterval: 3)
+                    released.withLock { $0 = true }
+                }
+            }
+            for await _ in writerHolds.stream { break }
+            let ready = try await client.get("/readyz", as: nil)
+            #expect(ready.status == .ok)
+            #expect(!released.withLock { $0 }, "readyz waited for another process's write transaction")
+            try await writer.value
+        }
+    }
+
+    @Test("with AURIS_METRICS_TOKEN set, /metrics answers only that bearer token")
+    func metricsToken() async throws {
+        let harness = try await APIHarness.make { $0.metricsToken = "scrape-7f3a" }
+        defer { harness.remove() }
+        try await harness.application().test(.router) { client in
+            let anonymous = try await client.get("/metrics", as: nil)
+            #expect(anonymous.status == .unauthorized)
+            #expect(try anonymous.json()["error"].flatMap { ($0 as? [String: Any])?["code"] as? String } == "unauthorized")
+            let customer = try await client.get("/metrics", as: harness.alice)
+            #expect(customer.status == .unauthorized, "a customer's API key is not the scrape token")
+            let wrong = try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer scrape-7f3b"])
+            #expect(wrong.status == .unauthorized)
+            let scraper = try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer scrape-7f3a"])
+            #expect(scraper.status == .ok)
+            #expect(String(buffer: scraper.body).contains("auris_credits_reserved"))
+            #expect(try await client.get("/healthz", as: nil).status == .ok, "liveness stays open")
         }
     }
 

@@ -80,6 +80,69 @@ struct LiveUploadTests {
         #expect(try harness.leftoverUploads() == [])
     }
 
+    @Test("a client that never finishes its request head is cut off after the header timeout")
+    func silentHeadIsCutOff() async throws {
+        let harness = try await APIHarness.make { $0.requestHeaderTimeoutSeconds = 1 }
+        defer { harness.remove() }
+        try await harness.server().test(.live) { client in
+            let port = try #require(client.port)
+            let closed = try await onThread { () throws -> Bool in
+                let connection = try RawHTTPConnection(port: port)
+                _ = connection.send("POST /api/dub?target_language=fr HTTP/1.1\r\nHost: localhost\r\n")
+                return connection.closedByServer(withinMilliseconds: 10_000)
+            }
+            #expect(closed, "the connection was still open 10 s after a 1 s header timeout")
+        }
+    }
+
+    @Test("an upload whose body stops arriving is cut off: no file, no hold, no job")
+    func stalledBodyIsCutOff() async throws {
+        let harness = try await APIHarness.make { $0.bodyProgressTimeoutSeconds = 1 }
+        defer { harness.remove() }
+        try await harness.server().test(.live) { client in
+            let port = try #require(client.port)
+            let apiKey = harness.alice.apiKey
+            let closed = try await onThread { () throws -> Bool in
+                let connection = try RawHTTPConnection(port: port)
+                _ = connection.send("POST /api/dub?target_language=fr HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(apiKey)\r\n"
+                    + "Content-Type: audio/wav\r\nContent-Length: 100000\r\n\r\n")
+                _ = connection.send([UInt8](repeating: 0, count: 40_000))
+                return connection.closedByServer(withinMilliseconds: 10_000)
+            }
+            #expect(closed, "the connection was still open 10 s after a 1 s body timeout")
+            // The route removes its folder once the cut-off body read fails.
+            let deadline = Date().addingTimeInterval(10)
+            while try !harness.leftoverUploads().isEmpty, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(try harness.leftoverUploads() == [])
+        #expect(try await harness.balance(harness.alice).held == 0)
+        #expect(try await harness.jobCount() == 0)
+    }
+
+    @Test("an account without credits is answered 402 before its body is sent, and the connection is closed")
+    func noCreditsRefusedBeforeTheBody() async throws {
+        let harness = try await APIHarness.make(signupCredits: 0)
+        defer { harness.remove() }
+        try await harness.server().test(.live) { client in
+            let port = try #require(client.port)
+            let apiKey = harness.alice.apiKey
+            let outcome = try await onThread { () throws -> (Int, String?, Bool) in
+                let connection = try RawHTTPConnection(port: port)
+                _ = connection.send("POST /api/dub?target_language=fr HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(apiKey)\r\n"
+                    + "Content-Type: audio/wav\r\nContent-Length: 8000000\r\n\r\n")
+                _ = connection.send([UInt8](repeating: 0, count: 4_096))
+                let response = try connection.readResponse(timeoutMilliseconds: 10_000)
+                return (response.status, try Self.code(response.body), Self.keepsSending(connection))
+            }
+            #expect(outcome.0 == 402, "answered without waiting for the 8 MB body")
+            #expect(outcome.1 == "insufficient_credits")
+            #expect(!outcome.2, "the connection is closed rather than the body read")
+        }
+        #expect(try harness.leftoverUploads() == [])
+        #expect(try await harness.jobCount() == 0)
+        #expect(try await harness.store.violations() == [])
+    }
+
     @Test("16 concurrent uploads racing for 10 credits: exactly 5 accepted, the rest 402")
     func concurrentUploadsRace() async throws {
         let harness = try await APIHarness.make(signupCredits: 10)

@@ -128,6 +128,7 @@ extension FakeStripeServer {
             "metadata": session.request.metadata, "success_url": session.request.successURL,
             "cancel_url": session.request.cancelURL.map { $0 as Any } ?? NSNull(),
             "created": session.createdSeconds, "expires_at": session.createdSeconds + 86_400,
+            "payment_intent": status == "complete" ? FakeStripeWebhook.paymentIntent(ofSession: session.id) : NSNull(),
         ]
     }
 

@@ -43,8 +43,36 @@ public enum FakeStripeWebhook {
     ) -> [UInt8] {
         var object: [String: Any] = session.map {
             FakeStripeServer.sessionObject($0, paymentStatus: paymentStatus, status: "complete")
-        } ?? ["id": sessionID, "object": "checkout.session", "payment_status": paymentStatus, "status": "complete"]
+        } ?? [
+            "id": sessionID, "object": "checkout.session", "payment_status": paymentStatus, "status": "complete",
+            "payment_intent": paymentIntent(ofSession: sessionID),
+        ]
         object["id"] = sessionID
+        let event: [String: Any] = [
+            "id": id, "object": "event", "api_version": "2024-06-20", "created": createdSeconds, "livemode": false,
+            "pending_webhooks": 1, "type": type, "data": ["object": object],
+            "request": ["id": NSNull(), "idempotency_key": NSNull()],
+        ]
+        return Array(FakeStripeServer.json(event).utf8)
+    }
+
+    /// The PaymentIntent the fake says paid a completed session: derived from its id, so a
+    /// test can name it in a later refund or dispute.
+    public static func paymentIntent(ofSession sessionID: String) -> String {
+        "pi_" + sessionID.drop(while: { $0 != "_" }).dropFirst()
+    }
+
+    /// A `charge.refunded` (`amount_refunded` cumulative, as Stripe sends it) or
+    /// `charge.dispute.created` event about the payment of `sessionID`, shaped like Stripe's.
+    public static func reversalBody(
+        id: String, type: String, sessionID: String, amountCents: Int64, amountRefundedCents: Int64, createdSeconds: Int64
+    ) -> [UInt8] {
+        let intent = paymentIntent(ofSession: sessionID)
+        let object: [String: Any] = type == "charge.dispute.created"
+            ? ["id": "dp_" + intent.dropFirst(3), "object": "dispute", "amount": amountCents, "charge": "ch_" + intent.dropFirst(3),
+               "payment_intent": intent, "reason": "fraudulent", "status": "needs_response"]
+            : ["id": "ch_" + intent.dropFirst(3), "object": "charge", "amount": amountCents, "amount_refunded": amountRefundedCents,
+               "payment_intent": intent, "refunded": amountRefundedCents == amountCents, "paid": true]
         let event: [String: Any] = [
             "id": id, "object": "event", "api_version": "2024-06-20", "created": createdSeconds, "livemode": false,
             "pending_webhooks": 1, "type": type, "data": ["object": object],

@@ -173,6 +173,20 @@ import Testing
         }
     }
 
+    @Test func withoutAWebhookSecretNoCheckoutStarts() async throws {
+        // A payment nobody could grant would take the buyer's money for nothing.
+        try await PaymentsFixture.with(webhookSecret: nil) { fixture in
+            let response = try await fixture.application().test(.router) { client in
+                try await client.checkout(plan: "pro", apiKey: fixture.user.apiKey)
+            }
+            #expect(response.status == .serviceUnavailable)
+            #expect(response.errorCode == "payments_disabled")
+            #expect(response.errorMessage?.contains("STRIPE_WEBHOOK_SECRET") == true)
+            #expect(fixture.stripe.requests.isEmpty)
+            #expect(try await fixture.recordedSessionCount() == 0)
+        }
+    }
+
     @Test func theSameIdempotencyKeyGivesTheSameSession() async throws {
         try await PaymentsFixture.with { fixture in
             try await fixture.application().test(.router) { client in

@@ -12,6 +12,7 @@ struct CreditsRoutes: Sendable {
             "ok": .bool(true),
             "credits": .integer(balance.available),
             "held": .integer(balance.held),
+            "debt": .integer(balance.debt),
             "received": .integer(balance.received),
             "spent": .integer(balance.spent),
             "history": .array(history.map { movement in

@@ -21,6 +21,13 @@ struct DubUploadRoute: Sendable {
     func handle(_ request: Request, context: AurisRequestContext) async throws -> Response {
         let account = try context.requireAccount()
         let idempotencyKey = try IdempotencyKeyHeader.value(of: request)
+        // An account that cannot pay for the shortest job is refused before its body is
+        // read: a key without credits must not make the server store and probe files.
+        let balance = try await accounts.balance(of: account)
+        guard balance.debt == 0 else { throw LedgerError.accountInDebt(credits: balance.debt) }
+        guard balance.available >= CreditPricing.minimumCredits else {
+            throw LedgerError.insufficientCredits(required: CreditPricing.minimumCredits, available: balance.available)
+        }
         let uploadID = RandomIdentifier.make(prefix: "up", nowMilliseconds: SystemWallClock().nowMilliseconds)
         let folder = configuration.files.uploadFolder(uploadID: uploadID)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -8,6 +8,12 @@ struct UploadLimits: Sendable {
     var maxFieldBytes = 1_024
     /// Parts in one multipart body.
     var maxParts = 12
+    /// Header lines of one part (a browser sends two or three).
+    var maxPartHeaderCount = 16
+    /// Bytes the multipart parser may take in without finishing a header line or giving
+    /// body bytes: it keeps an unfinished header line (or a preamble) in memory and copies
+    /// it again with each chunk, so this bounds both its memory and its time.
+    var maxPartHeaderBytes = 16 * 1_024
 
     /// The whole request body: the files plus room for the multipart framing.
     var maxBodyBytes: Int64 { maxAudioBytes + maxSubtitleBytes + 64 * 1_024 }

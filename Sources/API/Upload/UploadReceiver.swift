@@ -61,6 +61,7 @@ enum UploadReceiver {
         parser.onBody = { buffer in collector.body(buffer) }
         parser.onPartComplete = { collector.partComplete() }
         var receivedBytes: Int64 = 0
+        var bytesWithoutProgress = 0
         for try await chunk in body {
             receivedBytes += Int64(chunk.readableBytes)
             guard receivedBytes <= limits.maxBodyBytes else { throw APIError.payloadTooLarge(limitBytes: limits.maxAudioBytes) }
@@ -70,6 +71,10 @@ enum UploadReceiver {
                 throw APIError.invalidRequest("the multipart body is malformed")
             }
             if let failure = collector.failure { throw failure }
+            bytesWithoutProgress = collector.takeProgress() ? 0 : bytesWithoutProgress + chunk.readableBytes
+            guard bytesWithoutProgress <= limits.maxPartHeaderBytes else {
+                throw APIError.invalidRequest("a part's headers are longer than \(limits.maxPartHeaderBytes) bytes")
+            }
         }
         return try collector.result()
     }
@@ -98,6 +103,10 @@ private final class MultipartCollector {
     private var headers: [String: String] = [:]
     private var current: Part?
     private var partCount = 0
+    private var headerCount = 0
+    /// Whether the parser finished a header line, gave body bytes or ended a part since
+    /// the last `takeProgress()`.
+    private var progressed = false
     private var audio: (path: String, bytes: Int64, digest: String)?
     private var subtitles: (path: String, digest: String)?
     private var fields: [String: String] = [:]
@@ -108,10 +117,27 @@ private final class MultipartCollector {
     }
 
     func header(name: String, value: String) {
+        progressed = true
+        guard failure == nil else { return }
+        headerCount += 1
+        guard headerCount <= limits.maxPartHeaderCount else {
+            failure = .invalidRequest("a part has more than \(limits.maxPartHeaderCount) headers")
+            return
+        }
+        guard name.utf8.count + value.utf8.count <= limits.maxPartHeaderBytes else {
+            failure = .invalidRequest("a part's headers are longer than \(limits.maxPartHeaderBytes) bytes")
+            return
+        }
         headers[name.lowercased()] = value
     }
 
+    func takeProgress() -> Bool {
+        defer { progressed = false }
+        return progressed
+    }
+
     func body(_ buffer: ByteBuffer) {
+        progressed = true
         guard failure == nil else { return }
         if current == nil { startPart() }
         guard failure == nil, let current else { return }
@@ -137,6 +163,7 @@ private final class MultipartCollector {
     }
 
     func partComplete() {
+        progressed = true
         guard failure == nil else { return }
         if current == nil { startPart() }  // a part with an empty body
         guard failure == nil, let current else { return }
@@ -158,6 +185,7 @@ private final class MultipartCollector {
         }
         self.current = nil
         headers = [:]
+        headerCount = 0
     }
 
     func result() throws -> ReceivedUpload {

@@ -67,11 +67,15 @@ public struct Ledger {
 
     /// Reserves `amount` of a user's credits: a pending transfer user → consumed.
     ///
-    /// - Throws: `LedgerError.insufficientCredits` when the user has less available.
+    /// - Throws: `LedgerError.insufficientCredits` when the user has less available,
+    ///   `LedgerError.accountInDebt` while the user owes credits (a refunded or disputed
+    ///   purchase that had been spent).
     public func hold(
         id: String, account: AccountID, amount: Int64, reference: String?, at nowMilliseconds: Int64
     ) throws {
         precondition(amount > 0, "a hold reserves a positive amount")
+        let owed = try debt(of: account)
+        guard owed == 0 else { throw LedgerError.accountInDebt(credits: owed) }
         let available = try balance(of: account).available
         guard available >= amount else {
             throw LedgerError.insufficientCredits(required: amount, available: available)
@@ -115,8 +119,9 @@ public struct Ledger {
             let held: Int64 = row[2]
             return Balance(available: received - spent - held, held: held, received: received, spent: spent)
         }
-        guard let balance else { throw LedgerError.unknownAccount(account) }
+        guard var balance else { throw LedgerError.unknownAccount(account) }
         assert(balance.available >= 0, "account \(account) is below zero")
+        balance.debt = try debt(of: account)
         return balance
     }
 
@@ -142,7 +147,7 @@ public struct Ledger {
         }
     }
 
-    private struct TransferRow {
+    struct TransferRow {
         var debit: AccountID
         var credit: AccountID
         var amount: Int64
@@ -150,7 +155,7 @@ public struct Ledger {
         var reference: String?
     }
 
-    private func transfer(_ id: String) throws -> TransferRow? {
+    func transfer(_ id: String) throws -> TransferRow? {
         try db.queryFirst(
             "SELECT debit_account_id, credit_account_id, amount, phase, reference FROM ledger_transfers WHERE id = ?",
             id
@@ -165,7 +170,7 @@ public struct Ledger {
         try db.queryFirst("SELECT phase FROM ledger_transfers WHERE pending_id = ?", holdID) { row in row[0] as String }
     }
 
-    private func insertTransfer(
+    func insertTransfer(
         id: String, debit: AccountID, credit: AccountID, amount: Int64, phase: String, pendingID: String?,
         reason: MovementReason, note: String?, reference: String?, at nowMilliseconds: Int64
     ) throws {
@@ -182,7 +187,7 @@ public struct Ledger {
 
     /// Applies a change to an account's cached sums; the schema's CHECKs refuse a user
     /// going below zero or any sum going negative.
-    private func move(
+    func move(
         account: AccountID,
         debitsPending: Int64 = 0, debitsPosted: Int64 = 0,
         creditsPending: Int64 = 0, creditsPosted: Int64 = 0

@@ -17,6 +17,7 @@ public struct LedgerAudit {
         try checkCachedBalances(&found)
         try checkResolutions(&found)
         try checkFlows(&found)
+        try checkDebts(&found)
         return found
     }
 
@@ -120,11 +121,23 @@ public struct LedgerAudit {
                 OR (t.reason = 'job_hold' AND t.phase = 'pending' AND d.kind = 'user' AND c.kind = 'consumed')
                 OR (t.reason = 'job_capture' AND t.phase = 'post' AND d.kind = 'user' AND c.kind = 'consumed')
                 OR (t.reason = 'job_release' AND t.phase = 'void' AND d.kind = 'user' AND c.kind = 'consumed')
+                OR (t.reason IN ('refund', 'dispute', 'debt_repayment') AND t.phase = 'single'
+                    AND d.kind = 'user' AND c.kind = 'purchases')
             )
             """
         ) { row in (row[0] as String, row[1] as String) }
         for (id, reason) in broken {
             found.append("invariant 1: transfer \(id) (\(reason)) moves credits between the wrong accounts")
+        }
+    }
+
+    /// 3. Nobody owes less than nothing: repayments and forgiveness never exceed a debt.
+    private func checkDebts(_ found: inout [String]) throws {
+        let overpaid = try db.query(
+            "SELECT account_id, sum(credits) AS owed FROM ledger_debts GROUP BY account_id HAVING sum(credits) < 0"
+        ) { row in (row[0] as Int64, row[1] as Int64) }
+        for (account, owed) in overpaid {
+            found.append("invariant 3: account \(account) has a debt of \(owed) credits, below zero")
         }
     }
 }

@@ -6,6 +6,7 @@ public struct LedgerError: Error, CustomStringConvertible, Sendable, Equatable {
         case unknownTransfer(String)
         case transferIDReused(String)
         case notPending(String)
+        case accountInDebt(credits: Int64)
     }
 
     private let code: Code
@@ -25,6 +26,16 @@ public struct LedgerError: Error, CustomStringConvertible, Sendable, Equatable {
         return nil
     }
 
+    /// The account owes credits (a refunded or disputed purchase it had spent) and may
+    /// start no job until the debt is repaid or forgiven.
+    public static func accountInDebt(credits: Int64) -> LedgerError { LedgerError(code: .accountInDebt(credits: credits)) }
+
+    /// The credits owed, when the refusal was for an unpaid debt.
+    public var debtCredits: Int64? {
+        if case .accountInDebt(let credits) = code { return credits }
+        return nil
+    }
+
     /// Whether the account named does not exist.
     public var isUnknownAccount: Bool {
         if case .unknownAccount = code { return true }
@@ -39,6 +50,7 @@ public struct LedgerError: Error, CustomStringConvertible, Sendable, Equatable {
         case .unknownTransfer(let id): "no transfer \(id)"
         case .transferIDReused(let id): "transfer id \(id) already names a different transfer"
         case .notPending(let id): "transfer \(id) is not a pending transfer"
+        case .accountInDebt(let credits): "the account owes \(credits) credits"
         }
     }
 }

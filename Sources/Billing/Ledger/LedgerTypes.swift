@@ -6,14 +6,18 @@ public struct Balance: Sendable, Equatable, Codable {
     public var held: Int64
     /// Everything ever received (grants and purchases).
     public var received: Int64
-    /// Everything ever spent (captured holds).
+    /// Everything ever spent (captured holds, purchases taken back).
     public var spent: Int64
+    /// Credits owed for a refunded or disputed purchase that had been spent; while it is
+    /// above zero the account can start no job.
+    public var debt: Int64
 
-    public init(available: Int64, held: Int64, received: Int64, spent: Int64) {
+    public init(available: Int64, held: Int64, received: Int64, spent: Int64, debt: Int64 = 0) {
         self.available = available
         self.held = held
         self.received = received
         self.spent = spent
+        self.debt = debt
     }
 }
 
@@ -45,6 +49,12 @@ public enum MovementReason: String, Sendable, Codable, CaseIterable {
     case jobHold = "job_hold"
     case jobCapture = "job_capture"
     case jobRelease = "job_release"
+    /// A refunded purchase's credits taken back.
+    case refund
+    /// A disputed purchase's credits taken back.
+    case dispute
+    /// Credits taken to pay what the user owed.
+    case debtRepayment = "debt_repayment"
 }
 
 /// One line of a user's credit history.

@@ -18,8 +18,8 @@ struct ServeCommand: AsyncParsableCommand {
         ParentWatch.startIfSupervised(logger: logger)
         MetricsSystem.bootstrap(PrometheusMetricsFactory())
         let configuration = try service.apiConfiguration()
-        let database = try await service.data.openDatabase()
         let engine = try service.engine()
+        let database = try await service.data.openDatabase()
         let payments = service.payments(configuration: configuration, database: database, logger: logger)
         logger.info("serving", metadata: [
             "address": "\(configuration.host):\(configuration.port)", "engine": "\(engine.name)",

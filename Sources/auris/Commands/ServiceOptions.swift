@@ -22,20 +22,25 @@ struct ServiceOptions: ParsableArguments {
     func apiConfiguration() throws -> APIConfiguration {
         var configuration = APIConfiguration(dataDirectory: data.resolvedDataDirectory)
         configuration.host = host ?? Environment.value("AURIS_HOST") ?? "127.0.0.1"
-        configuration.port = try port ?? Environment.integer("AURIS_PORT").map(Int.init) ?? 8080
-        guard (1...65_535).contains(configuration.port) else { throw ValidationError("the port must be 1 to 65535") }
-        if let bytes = try Environment.integer("AURIS_MAX_UPLOAD_BYTES") {
-            guard bytes > 0 else { throw ValidationError("AURIS_MAX_UPLOAD_BYTES must be positive") }
+        configuration.port = Int(try Setting.integer(
+            flag: port.map(Int64.init), flagName: "--port", variable: "AURIS_PORT", in: 1...65_535) ?? 8080)
+        if let bytes = try Setting.integer(variable: "AURIS_MAX_UPLOAD_BYTES", in: 1...(64 << 30)) {
             configuration.maxUploadBytes = bytes
         }
-        if let seconds = try Environment.integer("AURIS_MAX_DURATION_SECONDS") {
-            guard (1...86_400).contains(seconds) else { throw ValidationError("AURIS_MAX_DURATION_SECONDS must be 1 to 86400") }
+        if let seconds = try Setting.integer(variable: "AURIS_MAX_DURATION_SECONDS", in: 1...86_400) {
             configuration.maxDurationSeconds = seconds
         }
         configuration.corsOrigins = (Environment.value("AURIS_CORS_ORIGINS") ?? "")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         configuration.publicURL = Environment.value("AURIS_PUBLIC_URL")
             ?? "http://\(configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host):\(configuration.port)"
+        if let seconds = try Setting.integer(variable: "AURIS_HEADER_TIMEOUT_SECONDS", in: 1...600) {
+            configuration.requestHeaderTimeoutSeconds = seconds
+        }
+        if let seconds = try Setting.integer(variable: "AURIS_BODY_TIMEOUT_SECONDS", in: 1...600) {
+            configuration.bodyProgressTimeoutSeconds = seconds
+        }
+        configuration.metricsToken = Environment.value("AURIS_METRICS_TOKEN")
         configuration.queue = try Self.queueConfiguration()
         return configuration
     }
@@ -43,12 +48,16 @@ struct ServiceOptions: ParsableArguments {
     /// Queue limits and timings; the README's "Configuration" table lists each name.
     static func queueConfiguration() throws -> JobQueue.Configuration {
         var queue = JobQueue.Configuration()
-        if let value = try Environment.integer("AURIS_ACCOUNT_MAX_QUEUED") { queue.maxQueuedPerAccount = Int(max(1, value)) }
-        if let value = try Environment.integer("AURIS_ACCOUNT_MAX_RUNNING") { queue.maxRunningPerAccount = Int(max(1, value)) }
-        if let value = try Environment.integer("AURIS_LEASE_SECONDS") { queue.leaseMilliseconds = max(2, value) * 1_000 }
-        if let value = try Environment.integer("AURIS_MAX_ATTEMPTS") { queue.maxAttempts = Int(min(max(1, value), 100)) }
-        if let value = try Environment.integer("AURIS_RETRY_BASE_MS") {
-            queue.retry = RetryPolicy(baseMilliseconds: max(1, value), capMilliseconds: max(value, queue.retry.capMilliseconds))
+        if let value = try Setting.integer(variable: "AURIS_ACCOUNT_MAX_QUEUED", in: 1...100_000) {
+            queue.maxQueuedPerAccount = Int(value)
+        }
+        if let value = try Setting.integer(variable: "AURIS_ACCOUNT_MAX_RUNNING", in: 1...1_000) {
+            queue.maxRunningPerAccount = Int(value)
+        }
+        if let value = try Setting.integer(variable: "AURIS_LEASE_SECONDS", in: 2...3_600) { queue.leaseMilliseconds = value * 1_000 }
+        if let value = try Setting.integer(variable: "AURIS_MAX_ATTEMPTS", in: 1...100) { queue.maxAttempts = Int(value) }
+        if let value = try Setting.integer(variable: "AURIS_RETRY_BASE_MS", in: 1...3_600_000) {
+            queue.retry = RetryPolicy(baseMilliseconds: value, capMilliseconds: max(value, queue.retry.capMilliseconds))
         }
         return queue
     }
@@ -60,7 +69,7 @@ struct ServiceOptions: ParsableArguments {
             environment: ProcessInfo.processInfo.environment, publicURL: configuration.publicURL)
         else { return nil }
         if settings.webhookSecret == nil {
-            logger.warning("STRIPE_WEBHOOK_SECRET is not set: checkouts work but no payment will be granted")
+            logger.warning("STRIPE_WEBHOOK_SECRET is not set: checkouts are refused, since no payment could be granted")
         }
         return Payments(configuration: settings, database: database, logger: logger)
     }

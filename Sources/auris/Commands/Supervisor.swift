@@ -52,12 +52,15 @@ actor Supervisor {
         guard !shuttingDown else { return }
         shuttingDown = true
         for process in running.values where process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        let stragglers = running.values.map(\.processIdentifier)
+        let stragglers = Array(running.values)
         Task.detached { [logger] in
             try? await Task.sleep(for: .seconds(Self.shutdownWaitSeconds))
-            for pid in stragglers where kill(pid, 0) == 0 {
-                logger.warning("child did not stop in time; killing it", metadata: ["pid": "\(pid)"])
-                kill(pid, SIGKILL)
+            // Confirm the child before killing its pid: `Process` reaps its child before
+            // `isRunning` turns false, and an unreaped child's pid cannot name another
+            // process, whereas a saved bare pid may have been reused by then.
+            for process in stragglers where process.isRunning {
+                logger.warning("child did not stop in time; killing it", metadata: ["pid": "\(process.processIdentifier)"])
+                kill(process.processIdentifier, SIGKILL)
             }
         }
     }

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Queue
+import Worker
 
 #if canImport(Glibc)
 import Glibc
@@ -20,22 +21,26 @@ struct UpCommand: AsyncParsableCommand {
     @Option(help: "Worker processes (env: AURIS_WORKERS; default 1).")
     var workers: Int?
 
-    @Option(help: "Job slots per worker (env: AURIS_WORKER_CONCURRENCY; default 4).")
-    var concurrency: Int?
+    @OptionGroup var workerOptions: WorkerOptions
 
     func run() async throws {
         let logger = ProcessLogging.bootstrap(label: "auris.up")
-        let workerCount = try workers ?? Environment.integer("AURIS_WORKERS").map(Int.init) ?? 1
-        guard (0...64).contains(workerCount) else { throw ValidationError("--workers must be 0 to 64") }
+        // Every setting of every child is checked here, before anything starts: a value a
+        // child would refuse must stop `up`, not make it restart that child forever.
+        let workerCount = Int(try Setting.integer(
+            flag: workers.map(Int64.init), flagName: "--workers", variable: "AURIS_WORKERS", in: 0...64) ?? 1)
         let api = try service.apiConfiguration()
+        let workerConfiguration = try workerOptions.configuration(workerID: "up", dataDirectory: api.dataDirectory)
+        let queueConfiguration = try ServiceOptions.queueConfiguration()
+        _ = try service.engine()
         // Migrate once here, before the children open the same file.
         let database = try await service.data.openDatabase()
-        let queue = JobQueue(database: database, configuration: try ServiceOptions.queueConfiguration())
+        let queue = JobQueue(database: database, configuration: queueConfiguration)
 
         var environment = ProcessInfo.processInfo.environment
         environment["AURIS_DATA_DIR"] = api.dataDirectory
         environment[ParentWatch.environmentKey] = "1"
-        if let concurrency { environment["AURIS_WORKER_CONCURRENCY"] = String(concurrency) }
+        environment["AURIS_WORKER_CONCURRENCY"] = String(workerConfiguration.concurrency)
         var children = [
             ChildSpec(name: "api", arguments: ["serve", "--host", api.host, "--port", String(api.port)], leaseOwnerPrefix: nil)
         ]

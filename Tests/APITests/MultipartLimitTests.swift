@@ -1,0 +1,62 @@
+import API
+import AurisTestSupport
+import Billing
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// Hostile multipart framing is refused with 400 and bounded work: a part header that
+/// never ends, or a part with hundreds of headers, cannot make the parser buffer and
+/// re-copy megabytes.
+struct MultipartLimitTests {
+    @Test("a part header line that never ends is refused with 400 before the client has sent it all")
+    func endlessHeaderLine() async throws {
+        let harness = try await APIHarness.make()
+        defer { harness.remove() }
+        try await harness.server().test(.live) { client in
+            let port = try #require(client.port)
+            let apiKey = harness.alice.apiKey
+            let outcome = try await onThread { () throws -> (Int, String?, Bool) in
+                let connection = try RawHTTPConnection(port: port)
+                let boundary = "auris-limit"
+                _ = connection.send("POST /api/dub HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(apiKey)\r\n"
+                    + "Content-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: 41943040\r\n\r\n"
+                    + "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"")
+                // 1 MiB of a header value with no line end, in pieces, as a slow attacker would.
+                for _ in 0..<16 { _ = connection.send([UInt8](repeating: 0x41, count: 65_536)) }
+                let response = try connection.readResponse(timeoutMilliseconds: 10_000)
+                return (response.status, try LiveUploadTests.code(response.body), LiveUploadTests.keepsSending(connection))
+            }
+            #expect(outcome.0 == 400)
+            #expect(outcome.1 == "invalid_request")
+            #expect(!outcome.2, "the connection is closed rather than the rest of the 40 MiB read")
+        }
+        #expect(try harness.leftoverUploads() == [])
+        #expect(try await harness.balance(harness.alice).held == 0)
+    }
+
+    @Test("a part with hundreds of headers is refused with 400, nothing kept")
+    func tooManyPartHeaders() async throws {
+        let harness = try await APIHarness.make()
+        defer { harness.remove() }
+        let boundary = "auris-many"
+        let fillers = (0..<300).map { "X-Filler-\($0): \($0)\r\n" }.joined()
+        let body = "--\(boundary)\r\nContent-Disposition: form-data; name=\"target_language\"\r\n" + fillers
+            + "\r\nfr\r\n--\(boundary)--\r\n"
+        try await harness.application().test(.router) { client in
+            let response = try await client.execute(
+                uri: "/api/dub", method: .post,
+                headers: harness.alice.bearer + [.contentType: "multipart/form-data; boundary=\(boundary)"],
+                body: ByteBuffer(string: body))
+            #expect(response.status == .badRequest)
+            let error = try response.json()["error"] as? [String: Any]
+            #expect(error?["code"] as? String == "invalid_request")
+            #expect((error?["message"] as? String)?.contains("more than 16 headers") == true)
+        }
+        #expect(try harness.leftoverUploads() == [])
+        #expect(try await harness.jobCount() == 0)
+    }
+}
