@@ -1,4 +1,5 @@
 import Billing
+import Dubbing
 import HTTPTypes
 import Media
 import Payments
@@ -36,6 +37,8 @@ extension APIError {
             self = error.isNotAudio
                 ? .unsupportedMedia("not audio we can read: \(error.message)")
                 : .invalidAudio(error.message)
+        case let error as DubbingError where error.isRequestRefusal:
+            self.init(.unprocessableContent, error.code, error.message)
         case let error as PaymentsError:
             self.init(payments: error)
         default:

@@ -16,6 +16,7 @@ public struct DubbingError: Error, Sendable, CustomStringConvertible {
         case invalidAudio = "invalid_audio"
         case invalidSubtitles = "invalid_subtitles"
         case noSpeech = "no_speech"
+        case tooMuchText = "too_much_text"
         case unsupported = "engine_unsupported"
         case canceled
         case ffmpegFailed = "ffmpeg_failed"
@@ -95,6 +96,13 @@ public struct DubbingError: Error, Sendable, CustomStringConvertible {
     public static func invalidSubtitles(_ message: String) -> DubbingError {
         DubbingError(.invalidSubtitles, message, transient: false)
     }
+    /// More text to voice than the audio's length pays for (`SpeechBudget`); permanent.
+    public static func tooMuchText(_ message: String) -> DubbingError {
+        DubbingError(.tooMuchText, message, transient: false)
+    }
+    /// Whether the request itself cannot be dubbed (bad subtitles, too much text): the API
+    /// refuses such an upload with 422 before any credit is held.
+    public var isRequestRefusal: Bool { kind == .invalidSubtitles || kind == .tooMuchText }
     /// Speech-to-text found nothing to dub; permanent.
     public static func noSpeech(_ message: String) -> DubbingError {
         DubbingError(.noSpeech, message, transient: false)

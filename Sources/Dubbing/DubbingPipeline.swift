@@ -53,6 +53,7 @@ struct DubbingPipeline: Sendable {
             ).run(transcript: transcript, request: request, progress: progress)
         }
         logger.debug("dubbing script ready", metadata: ["segments": "\(script.count)"])
+        try SpeechBudget.check(script, durationMilliseconds: request.durationMilliseconds)
 
         try DubbingError.checkCancellation()
         let clips = try await SynthesizeStage(folder: folder, synthesizer: self.makeSynthesizer(folder, client))

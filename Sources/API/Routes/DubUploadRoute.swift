@@ -45,6 +45,9 @@ struct DubUploadRoute: Sendable {
             throw APIError.engineUnsupported(reason)
         }
 
+        if let subtitlesPath = upload.subtitlesPath {
+            try SpeechBudget.checkSubtitles(atPath: subtitlesPath, durationMilliseconds: info.durationMilliseconds)
+        }
         let credits = CreditPricing.credits(forDurationMilliseconds: info.durationMilliseconds)
         let payload = DubbingRequest(
             sourceAudioPath: upload.audioPath, subtitlesPath: upload.subtitlesPath, targetLanguage: fields.targetLanguage,
