@@ -155,6 +155,7 @@ let package = Package(
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Tests/AurisTestSupport",
             swiftSettings: swiftSettings
@@ -166,6 +167,12 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Tests/fake-openai",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "fake-stripe",
+            dependencies: ["AurisTestSupport"],
+            path: "Tests/fake-stripe",
             swiftSettings: swiftSettings
         ),
         .testTarget(

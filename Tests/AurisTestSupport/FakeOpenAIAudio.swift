@@ -1,3 +1,5 @@
+import Crypto
+import Dispatch
 import Foundation
 import Media
 import Synchronization
@@ -6,6 +8,8 @@ import Synchronization
 /// Generated MP3s are cached by length, so a test suite runs ffmpeg a few times only.
 final class FakeOpenAIAudio: Sendable {
     private let tones = Mutex<[Int: [UInt8]]>([:])
+    /// Measured durations by SHA-256 of the upload (nil: not audio).
+    private let durations = Mutex<[String: Double?]>([:])
 
     /// An MP3 tone of `tenthsOfSecond` / 10 seconds, mono 24 kHz as OpenAI's speech is.
     func tone(tenthsOfSecond: Int) async throws -> [UInt8] {
@@ -30,15 +34,76 @@ final class FakeOpenAIAudio: Sendable {
         return bytes
     }
 
-    /// The duration of the uploaded audio, measured in-process as the API measures
-    /// uploads (no ffprobe run: a benchmark's fake should not compete with the workers
-    /// for the CPU), or `nil` when it is not readable audio.
+    /// The duration of the uploaded audio as ffprobe reads it, or by decoding it with
+    /// ffmpeg when ffprobe finds no duration; `nil` when it is not audio. Measured by
+    /// ffmpeg's tools, never by Auris's own `AudioProbe`, so that the fake does not share
+    /// the code it checks. Cached by content: a retried upload costs no second run (the
+    /// worker benchmark runs against this fake and should not pay for it twice).
     func durationSeconds(of contents: Data, fileName: String) async -> Double? {
+        let key = SHA256.hash(data: contents).map { String(format: "%02x", $0) }.joined()
+        if let cached = self.durations.withLock({ $0[key] }) { return cached }
         let ext = URL(fileURLWithPath: fileName).pathExtension
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fake-openai-\(UUID().uuidString).\(ext)").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fake-openai-\(UUID().uuidString)")
+        guard (try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)) != nil else { return nil }
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("upload.\(ext)").path
         guard FileManager.default.createFile(atPath: path, contents: contents) else { return nil }
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        guard let info = try? AudioProbe().probe(fileAtPath: path) else { return nil }
-        return Double(info.durationMilliseconds) / 1000
+        var seconds = await Self.probedSeconds(path)
+        if seconds == nil { seconds = await Self.decodedSeconds(path, scratch: folder.appendingPathComponent("decoded.raw").path) }
+        self.durations.withLock { cache in
+            if cache.count >= 4_096 { cache.removeAll() }
+            cache[key] = .some(seconds)
+        }
+        return seconds
+    }
+
+    /// `format.duration` of a file that has an audio stream, by ffprobe.
+    private static func probedSeconds(_ path: String) async -> Double? {
+        let arguments = [
+            "-v", "error", "-select_streams", "a", "-show_entries", "stream=codec_type:format=duration",
+            "-of", "default=noprint_wrappers=1", path,
+        ]
+        guard let output = await run("ffprobe", arguments) else { return nil }
+        let lines = String(decoding: output, as: UTF8.self).split(separator: "\n")
+        guard lines.contains("codec_type=audio"),
+              let duration = lines.first(where: { $0.hasPrefix("duration=") }).flatMap({ Double($0.dropFirst("duration=".count)) }),
+              duration > 0
+        else { return nil }
+        return duration
+    }
+
+    /// The length of the first audio stream decoded to 8 kHz mono 16-bit samples.
+    private static func decodedSeconds(_ path: String, scratch: String) async -> Double? {
+        let arguments = ["-v", "error", "-nostdin", "-y", "-i", path, "-map", "0:a:0", "-ac", "1", "-ar", "8000", "-f", "s16le", scratch]
+        guard await run("ffmpeg", arguments) != nil,
+              let bytes = (try? FileManager.default.attributesOfItem(atPath: scratch))?[.size] as? Int, bytes > 0
+        else { return nil }
+        return Double(bytes) / 16_000
+    }
+
+    /// Standard output of a tool that exited 0 (killed after 30 s), else nil.
+    private static func run(_ tool: String, _ arguments: [String]) async -> Data? {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                process.arguments = [tool] + arguments
+                let output = Pipe()
+                process.standardOutput = output
+                process.standardError = FileHandle.nullDevice
+                process.standardInput = FileHandle.nullDevice
+                do {
+                    try process.run()
+                } catch {
+                    continuation.resume(returning: nil)
+                    return
+                }
+                DispatchQueue.global().asyncAfter(deadline: .now() + 30) { if process.isRunning { process.terminate() } }
+                // Small outputs only (ffprobe's few lines): read all, then wait.
+                let data = output.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: process.terminationStatus == 0 ? data : nil)
+            }
+        }
     }
 }

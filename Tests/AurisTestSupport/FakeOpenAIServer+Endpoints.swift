@@ -24,6 +24,12 @@ extension FakeOpenAIServer {
                 type: "invalid_request_error", code: nil, param: "file"
             ))
         }
+        if let refusal = FakeOpenAIRules.refusal(
+            model: form.fields["model"], fields: Array(form.fields.keys) + Array(form.files.keys),
+            models: FakeOpenAIRules.transcriptionModels, known: FakeOpenAIRules.transcriptionFields)
+        {
+            return .refusal(refusal)
+        }
         guard form.fields["model"] == "whisper-1" else {
             return .refusal(Self.error(.badRequest, "Only whisper-1 answers verbose_json here", type: "invalid_request_error", code: nil, param: "model"))
         }
@@ -63,6 +69,12 @@ extension FakeOpenAIServer {
         else {
             return .refusal(Self.error(.badRequest, "Expected a user message holding {\"segments\": [...]}", type: "invalid_request_error", code: nil))
         }
+        if let refusal = FakeOpenAIRules.refusal(
+            model: object["model"] as? String, fields: object.keys, models: FakeOpenAIRules.chatModels,
+            known: FakeOpenAIRules.chatFields)
+        {
+            return .refusal(refusal)
+        }
         guard let format = object["response_format"] as? [String: Any], format["type"] as? String == "json_schema",
               let schema = format["json_schema"] as? [String: Any], schema["strict"] as? Bool == true, schema["name"] is String
         else {
@@ -88,8 +100,27 @@ extension FakeOpenAIServer {
         else {
             return .refusal(Self.error(.badRequest, "Expected model, input and voice", type: "invalid_request_error", code: nil))
         }
+        let model = object["model"] as? String
+        if let refusal = FakeOpenAIRules.refusal(
+            model: model, fields: object.keys, models: FakeOpenAIRules.speechModels, known: FakeOpenAIRules.speechFields)
+        {
+            return .refusal(refusal)
+        }
         guard !input.isEmpty, input.count <= 4096 else {
-            return .refusal(Self.error(.badRequest, "input must be 1 to 4096 characters", type: "invalid_request_error", code: nil, param: "input"))
+            return .refusal(Self.error(
+                .badRequest, "Input should have at most 4096 characters (and at least 1).", type: "invalid_request_error",
+                code: "string_above_max_length", param: "input"))
+        }
+        if object["instructions"] != nil, model == "tts-1" || model == "tts-1-hd" {
+            return .refusal(Self.error(
+                .badRequest, "Instructions are not supported with tts-1 and tts-1-hd.", type: "invalid_request_error", code: nil,
+                param: "instructions"))
+        }
+        if let speed = object["speed"] {
+            guard let value = speed as? Double, (0.25...4).contains(value) else {
+                return .refusal(Self.error(
+                    .badRequest, "speed must be a number from 0.25 to 4.0.", type: "invalid_request_error", code: nil, param: "speed"))
+            }
         }
         guard Self.speechVoices.contains(voice) else {
             return .refusal(Self.error(.badRequest, "Invalid voice \(voice)", type: "invalid_request_error", code: nil, param: "voice"))

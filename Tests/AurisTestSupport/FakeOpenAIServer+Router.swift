@@ -9,8 +9,6 @@ extension FakeOpenAIServer {
         case refusal(Response)
     }
 
-    /// The provider's own limit on an upload.
-    static let maxBodyBytes = 25 * 1024 * 1024
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
@@ -65,8 +63,17 @@ extension FakeOpenAIServer {
         _ request: Request,
         answer: (ByteBuffer) async throws -> Outcome
     ) async throws -> Response {
-        let body = try await request.body.collect(upTo: Self.maxBodyBytes)
         let (fault, latencyMilliseconds) = self.state.arrive(endpoint)
+        let declaredBytes = request.headers[.contentLength].flatMap { Int($0) }
+        if let declaredBytes, declaredBytes > FakeOpenAIRules.maxContentBytes {
+            return FakeOpenAIRules.tooLarge(bytes: declaredBytes)
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: FakeOpenAIRules.maxContentBytes)
+        } catch is NIOTooManyBytesError {
+            return FakeOpenAIRules.tooLarge(bytes: nil)
+        }
         guard let authorization = request.headers[.authorization], authorization.hasPrefix("Bearer "),
               authorization.count > "Bearer ".count
         else {

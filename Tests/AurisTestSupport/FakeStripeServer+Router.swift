@@ -10,6 +10,7 @@ extension FakeStripeServer {
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.post("/v1/checkout/sessions") { request, _ in try await self.createSession(request) }
+        addControls(to: router)
         return router
     }
 

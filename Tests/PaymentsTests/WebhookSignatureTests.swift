@@ -54,6 +54,37 @@ import Testing
         #expect(code(header(at: now + 301)) == .staleSignature)
     }
 
+    /// A vector computed outside our code, once, by Stripe's own Python library
+    /// (`stripe.WebhookSignature._compute_signature("<t>.<payload>", secret)`) and
+    /// cross-checked with `openssl dgst -sha256 -hmac`: our verifier must accept exactly
+    /// this signature, whatever our own signing helper does.
+    @Test func aKnownAnswerVectorFromStripesLibraryVerifies() throws {
+        let secret = "whsec_known_answer_4f1c"
+        let timestamp: Int64 = 1_764_000_000
+        let payload = Array(
+            #"{"id":"evt_known","object":"event","type":"checkout.session.completed","data":{"object":{"id":"cs_test_known","payment_status":"paid"}}}"#
+                .utf8)
+        let expectedHex = "f1d3de9749377f760b1e0e1e0baa21f2a1f8a4d3e3c0313de6f2585fa1775e48"
+        let verifier = WebhookSignature(secret: secret, toleranceSeconds: 300)
+        try verifier.verify(body: payload, header: "t=\(timestamp),v1=\(expectedHex)", nowSeconds: timestamp)
+        // The fake Stripe's signing helper, which other tests rely on, gives the same header.
+        #expect(FakeStripeWebhook.signatureHeader(body: payload, secrets: [secret], timestampSeconds: timestamp)
+            == "t=\(timestamp),v1=\(expectedHex)")
+
+        func refusal(_ header: String, body: [UInt8]? = nil) -> PaymentsError.Code? {
+            do {
+                try verifier.verify(body: body ?? payload, header: header, nowSeconds: timestamp)
+                return nil
+            } catch {
+                return error.code
+            }
+        }
+        let flipped = String(expectedHex.dropLast()) + (expectedHex.hasSuffix("8") ? "9" : "8")
+        #expect(refusal("t=\(timestamp),v1=\(flipped)") == .invalidSignature)
+        #expect(refusal("t=\(timestamp + 1),v1=\(expectedHex)") == .invalidSignature)
+        #expect(refusal("t=\(timestamp),v1=\(expectedHex)", body: payload + [0x20]) == .invalidSignature)
+    }
+
     @Test func comparisonLooksAtEveryByte() {
         let reference: [UInt8] = Array(repeating: 7, count: 32)
         var lastDiffers = reference

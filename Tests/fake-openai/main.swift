@@ -1,6 +1,5 @@
 import AurisTestSupport
 import Foundation
-import UnixSignals
 
 // `fake-openai [--port P]`: the fake OpenAI server as a process, for scripts (the browser
 // test) that run `auris up` against it. Prints its base URL once it listens; stops on
@@ -22,12 +21,4 @@ func serve(port: Int) async throws {
     }
 }
 
-let server = Task.detached { [port] in try await serve(port: port) }
-let signals = Task {
-    for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
-        server.cancel()
-        return
-    }
-}
-try await server.value
-signals.cancel()
+try await FakeServerProcess.run { [port] in try await serve(port: port) }

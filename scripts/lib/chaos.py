@@ -7,7 +7,14 @@ random moments. Then it checks what a paying user relies on:
      per job (the inputs name the audio's hash) repeat only for calls in flight at a kill;
   3. every account's balance is its grants minus its succeeded jobs' credits, none held;
   4. every accepted upload is a job of its account, idempotent replays gave the same job;
-  5. `auris ledger verify` passes.
+     an upload that got no answer (cut off by a kill) is resolved: replayed with its
+     Idempotency-Key, or found (or not) in the account's job list, and its money counted;
+  5. the run did work: uploads were accepted, and every accepted job that was not
+     canceled succeeded unless an injected fault explains its failure; only jobs the
+     load asked to cancel were canceled;
+  6. no child of `auris up` outlives it: a worker still running after its parent was
+     SIGKILLed means the parent watch is broken (reported, then killed);
+  7. `auris ledger verify` passes.
 
 Prints one summary line; exits 1 on any violation. Loopback only; bounded in time.
 Standard library only.
@@ -25,15 +32,8 @@ import threading
 import time
 import uuid
 
+from chaos_checks import FAULTS, Violations, check, ledger_verify, resolve_keyed
 from harness import Fake, alive, free_port, make_clip, multipart, request, wait_ready
-
-TERMINAL = {"succeeded", "failed", "canceled"}
-
-
-class Violations(list):
-    def add(self, message):
-        self.append(message)
-        print("chaos: VIOLATION " + message, file=sys.stderr)
 
 
 def log(message):
@@ -48,6 +48,9 @@ class Up:
         self.workers, self.concurrency, self.environment = workers, concurrency, environment
         self.process = None
         self.log = open(os.path.join(data, "up.log"), "ab")
+        # How long children may take to notice a dead parent and drain (their shutdown
+        # grace is 2 s; the rest is slack for a loaded machine).
+        self.drain_seconds = 30.0
 
     def start(self, deadline):
         self.process = subprocess.Popen(
@@ -80,25 +83,58 @@ class Up:
                 continue
         return found
 
-    def kill_all(self, deadline):
-        """SIGKILL `up`; its children see their parent gone and drain; wait until they have."""
-        orphans = list(self.children())
+    def ours(self):
+        """pid → command line of every live process of this run (its environment names
+        the run's data folder): `up`, its children, and children whose parent died."""
+        marker = b"\0AURIS_DATA_DIR=" + self.data.encode() + b"\0"
+        found = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or not alive(int(entry)):
+                continue
+            try:
+                with open(f"/proc/{entry}/environ", "rb") as handle:
+                    if marker not in b"\0" + handle.read():
+                        continue
+                with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                    found[int(entry)] = handle.read().replace(b"\0", b" ").decode().strip()
+            except OSError:
+                continue
+        return found
+
+    def kill_all(self, deadline, violations):
+        """SIGKILL `up`; its children must see their parent gone and drain by `deadline`.
+        One still alive then is a broken parent watch: reported, then killed."""
         self.process.kill()
         self.process.wait()
-        while time.monotonic() < deadline and any(alive(pid) for pid in orphans):
+        while time.monotonic() < deadline and self.ours():
             time.sleep(0.05)
-        for pid in orphans:
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        self.kill_leftovers(f"outlived a SIGKILLed auris up by {self.drain_seconds:.0f} s (parent watch broken?)", violations)
 
-    def stop(self):
+    def kill_leftovers(self, why, violations):
+        for pid, command in self.ours().items():
+            if violations is not None:
+                violations.add(f"pid {pid} `{command}` {why}")
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+    def stop(self, violations=None):
+        """SIGTERM `up` and wait for it; a process of the run still alive after that is
+        killed, and reported when `violations` is given."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
                 self.process.wait(timeout=60)
             except subprocess.TimeoutExpired:
+                if violations is not None:
+                    violations.add("auris up did not stop within 60 s of SIGTERM")
                 self.process.kill()
                 self.process.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self.ours():
+            time.sleep(0.05)
+        self.kill_leftovers("still running 10 s after auris up stopped", violations)
 
 
 # ---------------------------------------------------------------- load
@@ -109,6 +145,9 @@ class Account:
         self.accepted = set()     # job ids answered 202
         self.replays = 0
         self.refused = 0
+        self.cancel_asked = set()  # job ids the load sent a DELETE for (answered or not)
+        # Uploads that got no answer: (Idempotency-Key or None, fields, clip, seconds).
+        self.unanswered = []
         self.lock = threading.Lock()
 
 
@@ -139,19 +178,25 @@ class Load:
             clip = make_clip(seconds, rng)
             idempotent = rng.random() < 0.25
             key = "chaos-" + uuid.uuid4().hex if idempotent else None
-            status, answer = self.upload(auth, clip, key, rng)
-            if status == 202:
+            fields = {"target_language": rng.choice(["fr", "de", "es"])}
+            status, answer = self.upload(auth, clip, key, fields)
+            if status == 0:
+                with account.lock:
+                    account.unanswered.append((key, fields, clip, seconds))
+            elif status == 202:
                 job = answer["id"]
                 with account.lock:
                     account.accepted.add(job)
                 if idempotent:
-                    again, replay = self.upload(auth, clip, key, rng)
+                    again, replay = self.upload(auth, clip, key, fields)
                     if again == 202 and replay.get("id") != job:
                         self.violations.add(f"{account.name}: replayed key {key} made job {replay.get('id')}, not {job}")
                     if again == 202:
                         account.replays += 1
                 if rng.random() < 0.15:
                     time.sleep(rng.uniform(0.05, 1.5))
+                    with account.lock:
+                        account.cancel_asked.add(job)
                     code, _, _ = request("DELETE", f"{self.base}/api/dub/{job}", headers=auth)
                     if code in (200, 202):
                         self.counters["cancel_requests"] += 1
@@ -163,10 +208,10 @@ class Load:
                 self.violations.add(f"{account.name}: upload answered {status}: {answer}")
             self.stop.wait(rng.uniform(0.8, 2.0))
 
-    def upload(self, auth, clip, key, rng):
+    def upload(self, auth, clip, key, fields):
         """Posts the clip; a request cut off by a kill is retried when it has an
         idempotency key (the point of having one), else given up."""
-        body, content_type = multipart({"target_language": rng.choice(["fr", "de", "es"])}, "clip.wav", clip)
+        body, content_type = multipart(fields, "clip.wav", clip)
         headers = dict(auth, **{"Content-Type": content_type})
         if key:
             headers["Idempotency-Key"] = key
@@ -177,101 +222,6 @@ class Load:
             self.counters["cut_off"] += 1
             time.sleep(0.25)
         return 0, {}
-
-
-# ---------------------------------------------------------------- checks
-
-def list_jobs(base, account):
-    jobs, cursor = [], None
-    for _ in range(100):
-        path = "/api/dub?limit=100" + (f"&cursor={cursor}" if cursor else "")
-        status, page, _ = request("GET", base + path, headers={"Authorization": "Bearer " + account.key})
-        if status != 200:
-            return None
-        jobs += page.get("jobs", [])
-        cursor = page.get("next_cursor")
-        if not cursor:
-            return jobs
-    return None
-
-
-def wait_until_settled(base, accounts, deadline):
-    while time.monotonic() < deadline:
-        everything = {}
-        for account in accounts:
-            jobs = list_jobs(base, account)
-            if jobs is None:
-                break
-            everything[account.name] = jobs
-        else:
-            if all(job["status"] in TERMINAL for jobs in everything.values() for job in jobs):
-                return everything
-        time.sleep(0.5)
-    return None
-
-
-def check(base, accounts, fake, slots_killed, violations):
-    everything = wait_until_settled(base, accounts, time.monotonic() + 180)
-    if everything is None:
-        violations.add("jobs still queued or running 180 s after the load stopped")
-        everything = {account.name: list_jobs(base, account) or [] for account in accounts}
-
-    # The fake names each job's audio in its answers: transcription inputs are "audio
-    # <hash of the prepared audio>", and every speech input ends "of audio <hash>.".
-    stats = fake.stats().get("answeredByInput", {})
-    speech, transcriptions = stats.get("speech", {}), stats.get("transcriptions", {})
-    repeated_speech = sum(count - 1 for count in speech.values())
-    repeated_transcriptions = sum(count - 1 for count in transcriptions.values())
-    # Only calls in flight when a process died may be paid again: at most one
-    # transcription or four speech calls (the pipeline's parallelism) per slot killed.
-    allowed = slots_killed * 4
-    if repeated_speech > allowed:
-        violations.add(f"{repeated_speech} speech calls repeated, more than the {allowed} in flight at kills")
-    if repeated_transcriptions > slots_killed:
-        violations.add(f"{repeated_transcriptions} transcriptions repeated, more than {slots_killed} in flight at kills")
-    # A job run twice from the start would show its transcription and every one of its
-    # speech calls twice; a kill mid-job repeats at most the step in flight.
-    for audio, count in transcriptions.items():
-        said = [times for text, times in speech.items() if text.rstrip(".").endswith(audio)]
-        if count > 1 and said and min(said) > 1:
-            violations.add(f"the job of {audio} ran twice: transcribed {count} times, every line spoken again")
-
-    totals = {"succeeded": 0, "failed": 0, "canceled": 0}
-    for account in accounts:
-        jobs = {job["id"]: job for job in everything.get(account.name, [])}
-        for job_id in account.accepted:
-            if job_id not in jobs:
-                violations.add(f"{account.name}: accepted job {job_id} is not listed")
-        spent = 0
-        for job in jobs.values():
-            state = job["status"]
-            if state not in TERMINAL:
-                violations.add(f"{account.name}: job {job['id']} ended {state}")
-                continue
-            totals[state] += 1
-            charged = job.get("credits_charged") or 0
-            if state == "succeeded":
-                spent += job["credits_reserved"]
-                if charged != job["credits_reserved"]:
-                    violations.add(f"{account.name}: job {job['id']} succeeded but charged {charged} of {job['credits_reserved']}")
-            elif charged:
-                violations.add(f"{account.name}: job {job['id']} {state} but charged {charged}")
-        status, credits, _ = request("GET", base + "/api/credits", headers={"Authorization": "Bearer " + account.key})
-        if status != 200:
-            violations.add(f"{account.name}: /api/credits answered {status}")
-            continue
-        if credits["credits"] != account.granted - spent or credits["held"] != 0:
-            violations.add(f"{account.name}: balance {credits['credits']} (held {credits['held']}), "
-                           f"expected {account.granted} granted - {spent} spent, none held")
-    return totals, repeated_speech, repeated_transcriptions, allowed
-
-
-def ledger_verify(auris, environment, violations):
-    result = subprocess.run([auris, "ledger", "verify"], env=environment, capture_output=True, text=True, timeout=120)
-    if result.returncode != 0:
-        violations.add("auris ledger verify failed: " + (result.stdout + result.stderr).strip()[-2000:])
-        return "FAILED"
-    return "ok"
 
 
 # ---------------------------------------------------------------- main
@@ -304,11 +254,7 @@ def main():
         # job as failed (permanent), and every one of them must leave the ledger whole.
         for endpoint, milliseconds in (("speech", 150), ("transcriptions", 100), ("chat_completions", 100)):
             fake.control("/_fake/latency", {"endpoint": endpoint, "milliseconds": milliseconds})
-        for endpoint, fault, after in (
-            ("speech", {"serverError": {}}, 3), ("chat_completions", {"rateLimited": {"retryAfterSeconds": 1}}, 2),
-            ("transcriptions", {"serverError": {}}, 5), ("speech", {"badRequest": {}}, 25),
-            ("transcriptions", {"insufficientQuota": {}}, 20),
-        ):
+        for endpoint, fault, after, _ in FAULTS:
             fake.control("/_fake/faults", {"endpoint": endpoint, "fault": fault, "count": 1, "afterCalls": after})
 
         environment = dict(os.environ)
@@ -347,7 +293,7 @@ def main():
             if roll < 0.25 or not workers:
                 kills["up"] += 1
                 slots_killed += len(workers) * arguments.concurrency
-                up.kill_all(time.monotonic() + 30)
+                up.kill_all(time.monotonic() + up.drain_seconds, violations)
                 up.start(deadline)
             elif roll < 0.35 and apis:
                 kills["api"] += 1
@@ -360,10 +306,12 @@ def main():
         violations.extend(load.violations)
         # The API may be restarting after a kill: wait for it before checking.
         wait_ready(base, deadline)
+        unanswered = sum(len(account.unanswered) for account in accounts)
+        keyed_queued, keyed_not_queued = resolve_keyed(load, accounts, violations)
 
         totals, repeated_speech, repeated_transcriptions, allowed = check(
-            base, accounts, fake, slots_killed, violations)
-        up.stop()
+            base, accounts, fake, slots_killed, int(environment["AURIS_MAX_ATTEMPTS"]), violations)
+        up.stop(violations)
         ledger = ledger_verify(arguments.auris, environment, violations)
         accepted = sum(len(account.accepted) for account in accounts)
         refused = sum(account.refused for account in accounts)
@@ -373,6 +321,8 @@ def main():
             f"kills=worker:{kills['worker']},api:{kills['api']},up:{kills['up']} accepted={accepted} "
             f"succeeded={totals['succeeded']} failed={totals['failed']} canceled={totals['canceled']} "
             f"refused_402={refused} replays={replays} cut_off={counters['cut_off']} "
+            f"unanswered={unanswered}(queued:{keyed_queued + totals['unkeyed_found']},not_queued:{keyed_not_queued},"
+            f"unkeyed_not_queued:{unanswered - keyed_queued - keyed_not_queued - totals['unkeyed_found']}) "
             f"repeated_speech={repeated_speech}/{allowed} repeated_transcriptions={repeated_transcriptions} "
             f"ledger={ledger} violations={len(violations)} seconds={time.monotonic() - started:.0f}",
             flush=True)
