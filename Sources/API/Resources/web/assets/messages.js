@@ -16,6 +16,15 @@ export function describeError(error) {
         action: { href: '#credits', label: 'Buy credits' },
       };
     }
+    case 'account_in_debt':
+      return {
+        text: `A purchase of yours was refunded or disputed after its credits were spent: the account owes ${plural(Number(details.debt ?? 0), 'credit')}. Your next purchase settles it; until then no new dub can start.`,
+        action: { href: '#credits', label: 'Buy credits' },
+      };
+    case 'too_much_text':
+      return { text: `The subtitles have more text than this audio's length allows${server}. Split them or send longer audio.` };
+    case 'invalid_subtitles':
+      return { text: `The subtitles cannot be read${server}. Send SRT or WebVTT.` };
     case 'unauthorized':
       return { text: 'That API key was not accepted. Check that you pasted all of it.' };
     case 'payload_too_large':
