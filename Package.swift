@@ -162,10 +162,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "fake-openai",
-            dependencies: [
-                "AurisTestSupport",
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ["AurisTestSupport"],
             path: "Tests/fake-openai",
             swiftSettings: swiftSettings
         ),

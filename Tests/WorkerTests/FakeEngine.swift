@@ -1,3 +1,4 @@
+import AurisTestSupport
 import Dubbing
 import Foundation
 import Logging
@@ -93,5 +94,5 @@ func waitFor(_ what: String, _ condition: @Sendable () async throws -> Bool) asy
         if try await condition() { return }
         try await Task.sleep(for: .milliseconds(5))
     }
-    throw FixtureError(description: "timed out waiting for \(what)")
+    throw FixtureError("timed out waiting for \(what)")
 }

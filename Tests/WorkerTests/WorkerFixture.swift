@@ -81,7 +81,7 @@ struct WorkerFixture {
     func enqueueAndClaim(uploadID: String, hasSubtitles: Bool = false) async throws -> (Job, ClaimedJob) {
         let job = try await enqueue(credits: 3, hasSubtitles: hasSubtitles, uploadID: uploadID)
         let claimed = try await claim()
-        guard let claimed, claimed.id == job.id else { throw FixtureError(description: "job \(job.id) was not claimed") }
+        guard let claimed, claimed.id == job.id else { throw FixtureError("job \(job.id) was not claimed") }
         return (job, claimed)
     }
 
@@ -111,9 +111,4 @@ struct WorkerFixture {
     func exists(_ path: String) -> Bool {
         FileManager.default.fileExists(atPath: path)
     }
-}
-
-/// A test's setup that did not go as planned.
-struct FixtureError: Error, CustomStringConvertible {
-    var description: String
 }

@@ -66,10 +66,10 @@ struct DubRoutes: Sendable {
         let id = try jobID(context)
         switch try await queue.cancel(jobID: id, account: account) {
         case .canceled:
-            return try JSONResponse.make(["ok": .bool(true), "id": .string(id), "status": .string("canceled")])
+            return try JSONResponse.make(["ok": .bool(true), "id": .string(id), "status": .string(JobState.canceled.rawValue)])
         case .cancelRequested:
             return try JSONResponse.make(status: .accepted, [
-                "ok": .bool(true), "id": .string(id), "status": .string("running"), "cancel_requested": .bool(true),
+                "ok": .bool(true), "id": .string(id), "status": .string(JobState.running.rawValue), "cancel_requested": .bool(true),
             ])
         case .alreadyFinished(let state):
             throw APIError.conflict("already_finished", "the job has already \(state.rawValue); there is nothing to cancel")
