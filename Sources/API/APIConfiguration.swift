@@ -17,6 +17,9 @@ public struct APIConfiguration: Sendable {
     public var publicURL: String = "http://127.0.0.1:8080"
     /// Uploads probed at the same time; more wait, so a burst cannot take every core.
     public var maxConcurrentProbes: Int = 4
+    /// `AURIS_ACCOUNT_MAX_UPLOADS`: uploads one account may have in progress at once;
+    /// one more is refused with 429 `too_many_uploads`.
+    public var maxConcurrentUploadsPerAccount: Int = 4
     /// `AURIS_HEADER_TIMEOUT_SECONDS`: how long a connection may take to send a whole
     /// request head, and stay idle between requests.
     public var requestHeaderTimeoutSeconds: Int64 = 30

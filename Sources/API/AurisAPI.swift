@@ -53,6 +53,7 @@ public enum AurisAPI {
         let upload = DubUploadRoute(
             configuration: configuration, queue: queue, accounts: accounts, engine: engine,
             probes: ProbeGate(maxConcurrent: configuration.maxConcurrentProbes),
+            uploadsInProgress: AccountSlots(limit: configuration.maxConcurrentUploadsPerAccount),
             wakeups: JobWakeups(dataDirectory: configuration.dataDirectory))
         let dubs = DubRoutes(configuration: configuration, queue: queue)
         authenticated.post("dub", use: upload.handle)

@@ -57,18 +57,23 @@ import Testing
         #expect(try await harness.store.violations() == [])
     }
 
-    @Test("a failed job shows its error code")
+    @Test("a failed job shows its error code and a sentence for people, never the worker's detail")
     func failedJob() async throws {
         let harness = try await APIHarness.make()
         defer { harness.remove() }
         try await harness.application().test(.router) { client in
             let id = try await Self.accept(client, harness)
             _ = try #require(try await harness.queue.claim(owner: "w"))
-            _ = try await harness.queue.fail(jobID: id, owner: "w", errorCode: "no_speech", errorMessage: "nothing was said")
+            _ = try await harness.queue.fail(
+                jobID: id, owner: "w", errorCode: "ffmpeg_failed",
+                errorMessage: "ffmpeg -i /srv/auris/data/uploads/up_01/source -ac 1 exited 1: Invalid data found; OpenAI said sk-…")
             let json = try await client.get("/api/dub/\(id)", as: harness.alice).json()
             #expect(json["status"] as? String == "failed" && json["credits_charged"] as? Int == 0)
             let error = try #require(json["error"] as? [String: Any])
-            #expect(error["code"] as? String == "no_speech")
+            #expect(error["code"] as? String == "ffmpeg_failed")
+            let message = try #require(error["message"] as? String)
+            #expect(message == "Processing the audio failed on our side. Nothing was charged; try again.")
+            #expect(!message.contains("/srv") && !message.contains("ffmpeg -i"), "no worker detail reaches the customer")
         }
         #expect(try await harness.balance(harness.alice).available == 10, "a failed job's credits come back")
     }

@@ -145,7 +145,8 @@ import Testing
 
     @Test("16 concurrent uploads racing for 10 credits: exactly 5 accepted, the rest 402")
     func concurrentUploadsRace() async throws {
-        let harness = try await APIHarness.make(signupCredits: 10)
+        // All 16 in progress at once: the race is for credits, not for upload slots.
+        let harness = try await APIHarness.make(signupCredits: 10) { $0.maxConcurrentUploadsPerAccount = 16 }
         defer { harness.remove() }
         let audio = ByteBuffer(bytes: try await AudioFixtures.wavBytes(seconds: 12))
 

@@ -20,27 +20,24 @@ MUTANTS = [
         "filter": "QueueTests",
     },
     {
-        "id": "claim-without-old-state",
-        "why": "claim's UPDATE does not require state = 'queued': a running or finished job is leased again",
-        "file": "Sources/Queue/JobQueue+Claim.swift",
-        "replace": [
-            ("WHERE account_id = ?5 AND state = 'queued' AND run_at_ms <= ?4", "WHERE account_id = ?5 AND run_at_ms <= ?4"),
-            ("  AND state = ?6\n", "  AND ?6 IS NOT NULL\n"),
-        ],
+        "id": "transition-without-old-state",
+        "why": "the one transition UPDATE does not require the old state: a finished job is claimed or settled again",
+        "file": "Sources/Queue/JobQueue+Transition.swift",
+        "replace": [("WHERE id = ?12 AND state = ?13 AND", "WHERE id = ?12 AND ?13 IS NOT NULL AND")],
         "filter": "QueueTests",
     },
     {
         "id": "settle-without-lease-check",
         "why": "a worker whose lease was taken back can still settle the job",
-        "file": "Sources/Queue/JobQueue+Settle.swift",
-        "replace": [("WHERE id = ?8 AND lease_owner = ?9 AND state = ?10", "WHERE id = ?8 AND ?9 IS NOT NULL AND state = ?10")],
+        "file": "Sources/Queue/JobQueue+Transition.swift",
+        "replace": [("(?14 IS NULL OR lease_owner = ?14)", "(?14 IS NULL OR ?14 IS NOT NULL)")],
         "filter": "QueueTests",
     },
     {
         "id": "settle-keeps-running-count",
         "why": "settling does not take the job off its account's running count (lanes drift)",
-        "file": "Sources/Queue/JobQueue+Settle.swift",
-        "replace": [("queuedDelta: target == .queued ? 1 : 0, runningDelta: -1)", "queuedDelta: target == .queued ? 1 : 0, runningDelta: 0)")],
+        "file": "Sources/Queue/JobQueue+Transition.swift",
+        "replace": [("runningDelta: count(.running),", "runningDelta: target == .running ? 1 : 0,")],
         "filter": "QueueTests",
     },
     {
@@ -66,9 +63,9 @@ MUTANTS = [
     },
     {
         "id": "cancel-does-not-void",
-        "why": "a canceled queued job keeps its credits held",
-        "file": "Sources/Queue/JobQueue+Cancel.swift",
-        "replace": [("let resolution = try Ledger(db).void(holdID: job.holdID, at: now)", "let resolution = HoldResolution.voided")],
+        "why": "a canceled job keeps its credits held",
+        "file": "Sources/Queue/JobState.swift",
+        "replace": [("case .failed, .canceled: .void", "case .failed: .void\n        case .canceled: .keep")],
         "filter": "QueueTests",
     },
     {

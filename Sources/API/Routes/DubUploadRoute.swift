@@ -16,11 +16,14 @@ struct DubUploadRoute: Sendable {
     let accounts: Accounts
     let engine: any DubbingEngine
     let probes: ProbeGate
+    let uploadsInProgress: AccountSlots
     let wakeups: JobWakeups
 
     func handle(_ request: Request, context: AurisRequestContext) async throws -> Response {
         let account = try context.requireAccount()
         let idempotencyKey = try IdempotencyKeyHeader.value(of: request)
+        guard uploadsInProgress.acquire(account) else { throw APIError.tooManyUploads(limit: uploadsInProgress.limit) }
+        defer { uploadsInProgress.release(account) }
         // An account that cannot pay for the shortest job is refused before its body is
         // read: a key without credits must not make the server store and probe files.
         let balance = try await accounts.balance(of: account)

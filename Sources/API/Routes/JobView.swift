@@ -27,7 +27,9 @@ enum JobView {
             "result_url": job.state == .succeeded ? .string("\(publicURL)/api/dub/\(job.id)/result") : .null,
         ]
         if job.state.isFinished, let code = job.errorCode, job.state != .succeeded {
-            object["error"] = .object(["code": .string(code), "message": .optional(job.errorMessage)])
+            // The recorded message may hold a provider's raw answer or a worker's paths:
+            // the customer gets the code and a sentence made for them.
+            object["error"] = .object(["code": .string(code), "message": .string(JobErrorSentence.forCode(code))])
         } else {
             object["error"] = .null
         }

@@ -40,6 +40,9 @@ struct ServiceOptions: ParsableArguments {
         if let seconds = try Setting.integer(variable: "AURIS_BODY_TIMEOUT_SECONDS", in: 1...600) {
             configuration.bodyProgressTimeoutSeconds = seconds
         }
+        if let uploads = try Setting.integer(variable: "AURIS_ACCOUNT_MAX_UPLOADS", in: 1...64) {
+            configuration.maxConcurrentUploadsPerAccount = Int(uploads)
+        }
         configuration.metricsToken = Environment.value("AURIS_METRICS_TOKEN")
         configuration.queue = try Self.queueConfiguration()
         return configuration
