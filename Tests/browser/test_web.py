@@ -268,6 +268,50 @@ def test_insufficient_credits_shows_what_is_missing():
     wait(lambda: visible("#view-credits"), message="the link leads to the plans")
 
 
+# The first upload reaches the server (which queues it) but the page is told the
+# connection failed, as when a network drops the answer; every Idempotency-Key is kept.
+LOSE_FIRST_ANSWER = """
+    window.__keys = [];
+    const setHeader = XMLHttpRequest.prototype.setRequestHeader;
+    XMLHttpRequest.prototype.setRequestHeader = function (name, value) {
+      if (name === 'Idempotency-Key') window.__keys.push(value);
+      return setHeader.call(this, name, value);
+    };
+    const listen = XMLHttpRequest.prototype.addEventListener;
+    let lost = false;
+    XMLHttpRequest.prototype.addEventListener = function (type, listener, options) {
+      if (type === 'load' && !lost) {
+        lost = true;
+        const xhr = this;
+        return listen.call(this, 'load', () => xhr.dispatchEvent(new ProgressEvent('error')), options);
+      }
+      return listen.call(this, type, listener, options);
+    };
+"""
+
+
+def test_a_retried_upload_reuses_its_key_and_is_charged_once():
+    driver = browser()
+    sign_in(KEY)
+    before_jobs = len(api("/api/dub?limit=100")["jobs"])
+    before_credits = api("/api/credits")["credits"]
+    driver.execute_script(LOSE_FIRST_ANSWER)
+    upload(clip())
+    wait(lambda: element("#dub-error").text.strip() != "", timeout=30, message="the lost answer is reported")
+    first_message = element("#dub-error").text
+    assert "may have queued it" in first_message and "Nothing was charged" not in first_message, first_message
+    screenshot("13-dub-answer-lost")
+    element("#dub-submit").click()  # the user tries again with the same file
+    wait(lambda: browser().find_elements(By.CSS_SELECTOR, "#dub-result [data-job-id]"), timeout=30, message="the retry is accepted")
+    keys = driver.execute_script("return window.__keys")
+    assert len(keys) == 2 and keys[0] == keys[1] and keys[0].startswith("web-"), keys
+    after_jobs = api("/api/dub?limit=100")["jobs"]
+    assert len(after_jobs) == before_jobs + 1, "one job for the two attempts"
+    job = after_jobs[0]
+    assert job["id"] == element("#dub-result [data-job-id]").get_attribute("data-job-id")
+    assert before_credits - api("/api/credits")["credits"] == job["credits_reserved"], "reserved once"
+
+
 STICKING_OUT_OF_CARDS = """
     return [...document.querySelectorAll('.view:not([hidden]) .card')].flatMap((card) => {
       const box = card.getBoundingClientRect();

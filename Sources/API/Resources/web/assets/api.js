@@ -63,14 +63,17 @@ export async function openStream(path, signal) {
 
 /**
  * Uploads a form to POST /api/dub. XMLHttpRequest rather than fetch because only it
- * reports upload progress. Returns { promise, abort }.
+ * reports upload progress. `idempotencyKey` names the attempt: sent again after a cut-off
+ * or canceled upload, the server answers with the job it may already have queued
+ * instead of charging twice. Returns { promise, abort }.
  */
-export function upload(formData, onProgress) {
+export function upload(formData, onProgress, idempotencyKey) {
   const xhr = new XMLHttpRequest();
   const promise = new Promise((resolve, reject) => {
     xhr.open('POST', '/api/dub');
     const key = getKey();
     if (key) xhr.setRequestHeader('Authorization', `Bearer ${key}`);
+    if (idempotencyKey) xhr.setRequestHeader('Idempotency-Key', idempotencyKey);
     xhr.responseType = 'json';
     xhr.upload.addEventListener('progress', (event) => {
       if (event.lengthComputable) onProgress(event.loaded / event.total);

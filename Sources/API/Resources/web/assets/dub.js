@@ -74,16 +74,30 @@ export class DubView {
     const subtitles = $('#dub-subtitles').files[0];
     if (subtitles) form.append('subtitles', subtitles, subtitles.name);
 
+    // One key per request: a retry of the same file and settings after a cut-off or a
+    // cancel reuses it, so a job the server had already queued is not charged twice.
+    const request = [file.name, file.size, file.lastModified, target, $('#dub-source').value, $('#dub-voice').value,
+      $('#dub-background').checked, subtitles?.name, subtitles?.size, subtitles?.lastModified].join('|');
+    if (this.attempt?.request !== request) this.attempt = { request, key: newIdempotencyKey() };
+
     this.setBusy(true);
-    this.current = upload(form, (fraction) => this.setProgress(fraction));
+    let sentAll = false;
+    this.current = upload(form, (fraction) => {
+      sentAll = fraction >= 1;
+      this.setProgress(fraction);
+    }, this.attempt.key);
     try {
       const answer = await this.current.promise;
+      this.attempt = null;
       this.showAccepted(answer, file.name);
       this.form.reset();
       this.showFileName();
       this.onQueued(answer);
     } catch (error) {
-      showMessage(this.error, describeError(error));
+      const unsure = sentAll && (error.code === 'upload_aborted' || error.code === 'upload_interrupted');
+      // A refusal with an answer is final for this request: a new attempt gets a new key.
+      if (error.status >= 400) this.attempt = null;
+      showMessage(this.error, unsure ? uploadMayHaveBeenQueued() : describeError(error));
       this.error.focus?.();
     } finally {
       this.current = null;
@@ -118,4 +132,19 @@ export class DubView {
         `${plural(answer.credits_available, 'credit')} left. `,
         el('a', { href: '#jobs' }, 'Follow it in Jobs'))));
   }
+}
+
+/** A random key for one upload request (also where crypto.randomUUID is missing: plain HTTP). */
+function newIdempotencyKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return 'web-' + Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/** The whole file had gone up when the upload stopped: the server may have queued it. */
+function uploadMayHaveBeenQueued() {
+  return {
+    text: 'The upload stopped after the whole file was sent, so the server may have queued it. '
+      + 'Look in Jobs; sending the same file again will not charge it twice.',
+    action: { href: '#jobs', label: 'See your jobs' },
+  };
 }

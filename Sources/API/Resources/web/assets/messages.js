@@ -54,7 +54,7 @@ export function describeError(error) {
     case 'upload_interrupted':
       return { text: 'The upload was cut off before the server answered. Check your connection; a very large file may be over the server’s limit.' };
     case 'upload_aborted':
-      return { text: 'Upload canceled. Nothing was charged.' };
+      return { text: 'Upload canceled before the whole file was sent. Nothing was charged.' };
     case 'network_error':
       return { text: 'The server could not be reached. Check your connection and try again.' };
     case 'internal_error':
