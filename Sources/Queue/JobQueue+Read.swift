@@ -82,4 +82,14 @@ extension JobQueue {
     /// word, which is what lets SQLite use it.
     static let unfinishedJobOfUploadSQL =
         "SELECT 1 FROM jobs WHERE upload_id = ? AND state IN ('queued', 'running') LIMIT 1"
+
+    /// Whether `account` already has a job under `idempotencyKey`: its retry is answered
+    /// with that job, whatever the account's balance is now.
+    public func hasJob(of account: AccountID, idempotencyKey: String) async throws -> Bool {
+        try await database.read { db in
+            try db.queryFirst(
+                "SELECT 1 AS found FROM jobs WHERE account_id = ? AND idempotency_key = ?", account.rawValue, idempotencyKey
+            ) { _ in true } ?? false
+        }
+    }
 }

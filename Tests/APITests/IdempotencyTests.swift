@@ -34,6 +34,25 @@ import Testing
         }
     }
 
+    @Test("a retry is answered with its job even when the job took the account's last credits")
+    func replayWithNothingLeft() async throws {
+        let harness = try await APIHarness.make(signupCredits: 2)
+        defer { harness.remove() }
+        let form = MultipartForm.upload(audio: try await AudioFixtures.wavBytes(seconds: 12))
+        try await harness.application().test(.router) { client in
+            let first = try await client.upload(form, as: harness.alice, headers: [Self.key: "last-credits"])
+            #expect(first.status == .accepted)
+            #expect(try first.json()["credits_available"] as? Int == 0)
+            let again = try await client.upload(form, as: harness.alice, headers: [Self.key: "last-credits"])
+            #expect(again.status == .accepted, "the retry of a queued request is not refused for want of credits")
+            #expect(try again.json()["id"] as? String == (try first.json()["id"] as? String))
+            #expect(again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            let other = try await client.upload(form, as: harness.alice, headers: [Self.key: "another"])
+            #expect(other.status.code == 402, "a new request still needs credits")
+        }
+        #expect(try await harness.jobCount() == 1)
+    }
+
     @Test("the same key with another request is 422 idempotency_conflict")
     func conflict() async throws {
         let harness = try await APIHarness.make()

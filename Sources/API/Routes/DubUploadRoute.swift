@@ -25,11 +25,16 @@ struct DubUploadRoute: Sendable {
         guard uploadsInProgress.acquire(account) else { throw APIError.tooManyUploads(limit: uploadsInProgress.limit) }
         defer { uploadsInProgress.release(account) }
         // An account that cannot pay for the shortest job is refused before its body is
-        // read: a key without credits must not make the server store and probe files.
-        let balance = try await accounts.balance(of: account)
-        guard balance.debt == 0 else { throw LedgerError.accountInDebt(credits: balance.debt) }
-        guard balance.available >= CreditPricing.minimumCredits else {
-            throw LedgerError.insufficientCredits(required: CreditPricing.minimumCredits, available: balance.available)
+        // read: a key without credits must not make the server store and probe files. A
+        // retry of a request already queued is answered with its job, whatever the balance.
+        var isRetry = false
+        if let idempotencyKey { isRetry = try await queue.hasJob(of: account, idempotencyKey: idempotencyKey) }
+        if !isRetry {
+            let balance = try await accounts.balance(of: account)
+            guard balance.debt == 0 else { throw LedgerError.accountInDebt(credits: balance.debt) }
+            guard balance.available >= CreditPricing.minimumCredits else {
+                throw LedgerError.insufficientCredits(required: CreditPricing.minimumCredits, available: balance.available)
+            }
         }
         let uploadID = RandomIdentifier.make(prefix: "up", nowMilliseconds: SystemWallClock().nowMilliseconds)
         let folder = configuration.files.uploadFolder(uploadID: uploadID)
