@@ -55,9 +55,9 @@ extension Ledger {
     /// - Returns: the credits repaid.
     @discardableResult
     public func repayDebt(of account: AccountID, reference: String?, at nowMilliseconds: Int64) throws -> Int64 {
-        let owed = try debt(of: account)
-        guard owed > 0 else { return 0 }
-        let repaid = min(owed, try balance(of: account).available)
+        let balance = try balance(of: account)
+        guard balance.debt > 0 else { return 0 }
+        let repaid = min(balance.debt, balance.available)
         guard repaid > 0 else { return 0 }
         let id = "repay:\(account.rawValue):\(RandomIdentifier.make(prefix: "debt", nowMilliseconds: nowMilliseconds))"
         try insertTransfer(

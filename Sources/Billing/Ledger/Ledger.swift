@@ -74,11 +74,10 @@ public struct Ledger {
         id: String, account: AccountID, amount: Int64, reference: String?, at nowMilliseconds: Int64
     ) throws {
         precondition(amount > 0, "a hold reserves a positive amount")
-        let owed = try debt(of: account)
-        guard owed == 0 else { throw LedgerError.accountInDebt(credits: owed) }
-        let available = try balance(of: account).available
-        guard available >= amount else {
-            throw LedgerError.insufficientCredits(required: amount, available: available)
+        let balance = try balance(of: account)
+        guard balance.debt == 0 else { throw LedgerError.accountInDebt(credits: balance.debt) }
+        guard balance.available >= amount else {
+            throw LedgerError.insufficientCredits(required: amount, available: balance.available)
         }
         try insertTransfer(
             id: id, debit: account, credit: .consumed, amount: amount, phase: "pending", pendingID: nil,
