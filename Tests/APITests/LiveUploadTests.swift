@@ -43,8 +43,7 @@ import Testing
             let apiKey = harness.alice.apiKey
             let outcome = try await onThread { () throws -> (Int, Int, Bool, String?) in
                 let connection = try RawHTTPConnection(port: port)
-                _ = connection.send("POST /api/dub?target_language=fr HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(apiKey)\r\n"
-                    + "Content-Type: audio/wav\r\nTransfer-Encoding: chunked\r\n\r\n")
+                connection.sendUploadHead(apiKey: apiKey, contentLength: nil)
                 let chunk = Array("10000\r\n".utf8) + [UInt8](repeating: 0x41, count: 65_536) + Array("\r\n".utf8)
                 var sent = 0
                 while sent < 64 << 20, !connection.readable(withinMilliseconds: 0), connection.send(chunk) { sent += 65_536 }
@@ -68,8 +67,7 @@ import Testing
             let apiKey = harness.alice.apiKey
             let outcome = try await onThread { () throws -> (Int, Bool) in
                 let connection = try RawHTTPConnection(port: port)
-                _ = connection.send("POST /api/dub?target_language=fr HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(apiKey)\r\n"
-                    + "Content-Type: audio/wav\r\nContent-Length: \(contentLength)\r\n\r\n")
+                connection.sendUploadHead(apiKey: apiKey, contentLength: contentLength)
                 _ = connection.send([UInt8](repeating: 0, count: 4_096))
                 let response = try connection.readResponse(timeoutMilliseconds: 10_000)
                 return (response.status, Self.keepsSending(connection))
@@ -104,8 +102,7 @@ import Testing
             let apiKey = harness.alice.apiKey
             let closed = try await onThread { () throws -> Bool in
                 let connection = try RawHTTPConnection(port: port)
-                _ = connection.send("POST /api/dub?target_language=fr HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(apiKey)\r\n"
-                    + "Content-Type: audio/wav\r\nContent-Length: 100000\r\n\r\n")
+                connection.sendUploadHead(apiKey: apiKey, contentLength: 100_000)
                 _ = connection.send([UInt8](repeating: 0, count: 40_000))
                 return connection.closedByServer(withinMilliseconds: 10_000)
             }
@@ -128,8 +125,7 @@ import Testing
             let apiKey = harness.alice.apiKey
             let outcome = try await onThread { () throws -> (Int, String?, Bool) in
                 let connection = try RawHTTPConnection(port: port)
-                _ = connection.send("POST /api/dub?target_language=fr HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(apiKey)\r\n"
-                    + "Content-Type: audio/wav\r\nContent-Length: 8000000\r\n\r\n")
+                connection.sendUploadHead(apiKey: apiKey, contentLength: 8_000_000)
                 _ = connection.send([UInt8](repeating: 0, count: 4_096))
                 let response = try connection.readResponse(timeoutMilliseconds: 10_000)
                 return (response.status, try Self.code(response.body), Self.keepsSending(connection))

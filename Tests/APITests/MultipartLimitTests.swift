@@ -22,9 +22,9 @@ import Testing
             let outcome = try await onThread { () throws -> (Int, String?, Bool) in
                 let connection = try RawHTTPConnection(port: port)
                 let boundary = "auris-limit"
-                _ = connection.send("POST /api/dub HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(apiKey)\r\n"
-                    + "Content-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: 41943040\r\n\r\n"
-                    + "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"")
+                connection.sendUploadHead(
+                    path: "/api/dub", apiKey: apiKey, contentType: "multipart/form-data; boundary=\(boundary)", contentLength: 41_943_040)
+                _ = connection.send("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"")
                 // 1 MiB of a header value with no line end, in pieces, as a slow attacker would.
                 for _ in 0..<16 { _ = connection.send([UInt8](repeating: 0x41, count: 65_536)) }
                 let response = try connection.readResponse(timeoutMilliseconds: 10_000)

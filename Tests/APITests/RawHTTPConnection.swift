@@ -60,6 +60,17 @@ final class RawHTTPConnection {
 
     func send(_ text: String) -> Bool { send(Array(text.utf8)) }
 
+    /// Sends the head of an upload as `apiKey`: `Content-Length: contentLength`, or
+    /// chunked transfer coding when it is nil. The body is the caller's to send.
+    @discardableResult
+    func sendUploadHead(
+        path: String = "/api/dub?target_language=fr", apiKey: String, contentType: String = "audio/wav", contentLength: Int?
+    ) -> Bool {
+        let framing = contentLength.map { "Content-Length: \($0)" } ?? "Transfer-Encoding: chunked"
+        return send("POST \(path) HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(apiKey)\r\n"
+            + "Content-Type: \(contentType)\r\n\(framing)\r\n\r\n")
+    }
+
     /// Sends a file in 64 KiB pieces, as chunked transfer coding when `chunked`.
     func sendFile(_ path: String, chunked: Bool = false) throws -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw Self.error("open \(path)") }

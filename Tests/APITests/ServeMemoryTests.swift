@@ -56,8 +56,9 @@ import Testing
             let tail = raw ? [] : Array("\r\n--\(form.boundary)--\r\n".utf8)
             let target = raw ? "/api/dub?target_language=fr" : "/api/dub"
             let connection = try RawHTTPConnection(port: port)
-            _ = connection.send("POST \(target) HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(apiKey)\r\n"
-                + "Content-Type: \(raw ? "audio/wav" : form.contentType)\r\nContent-Length: \(head.count + size + tail.count)\r\n\r\n")
+            connection.sendUploadHead(
+                path: target, apiKey: apiKey, contentType: raw ? "audio/wav" : form.contentType,
+                contentLength: head.count + size + tail.count)
             guard connection.send(head), try connection.sendFile(path), connection.send(tail) else { return 0 }
             return try connection.readResponse(timeoutMilliseconds: 60_000).status
         }

@@ -22,8 +22,7 @@ import Testing
             // The first upload sends its head and part of its body, then waits. (A few
             // kilobytes to a local socket: short enough to send from the test's own task.)
             var slow: RawHTTPConnection? = try RawHTTPConnection(port: port)
-            _ = slow?.send("POST /api/dub?target_language=fr HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(apiKey)\r\n"
-                + "Content-Type: audio/wav\r\nContent-Length: 100000\r\n\r\n")
+            slow?.sendUploadHead(apiKey: apiKey, contentLength: 100_000)
             _ = slow?.send([UInt8](repeating: 0, count: 10_000))
             let deadline = Date().addingTimeInterval(10)
             while try harness.leftoverUploads().isEmpty, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
