@@ -16,6 +16,10 @@ random moments. Then it checks what a paying user relies on:
      SIGKILLed means the parent watch is broken (reported, then killed);
   7. `auris ledger verify` passes.
 
+With --database-url (a PostgreSQL cluster), the run gets a fresh database there and
+every `auris` it starts is given it as AURIS_DATABASE_URL; media stays in the data
+folder. Without it, every `auris` runs on SQLite in the data folder.
+
 Prints one summary line; exits 1 on any violation. Loopback only; bounded in time.
 Standard library only.
 """
@@ -34,6 +38,7 @@ import uuid
 
 from chaos_checks import FAULTS, Violations, check, ledger_verify, resolve_keyed
 from harness import Fake, alive, free_port, make_clip, multipart, request, wait_ready
+from pg_database import database_name, drop_database, fresh_database
 
 
 def log(message):
@@ -235,7 +240,9 @@ def main():
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--seed", type=int, default=int(time.time()))
     parser.add_argument("--time-limit", type=float, default=900)
-    parser.add_argument("--keep", action="store_true", help="keep the data folder")
+    parser.add_argument("--keep", action="store_true", help="keep the data folder (and database)")
+    parser.add_argument("--database-url", default=os.environ.get("CHAOS_DATABASE_URL") or None,
+                        help="a PostgreSQL cluster to make the run's database on (default: SQLite)")
     arguments = parser.parse_args()
     if arguments.cycles < 1 or arguments.cycles > 1000:
         raise SystemExit("chaos: CHAOS_CYCLES must be 1 to 1000")
@@ -245,6 +252,7 @@ def main():
     log(f"seed {arguments.seed}, {arguments.cycles} cycles, {arguments.workers} workers × {arguments.concurrency} slots")
 
     data = tempfile.mkdtemp(prefix="auris-chaos-")
+    database_url = fresh_database(arguments.database_url, "auris_chaos") if arguments.database_url else None
     fake = Fake(arguments.fake_openai)
     up = None
     load = None
@@ -264,6 +272,12 @@ def main():
             "AURIS_RETRY_BASE_MS": "200", "AURIS_POLL_MS": "200", "AURIS_MAX_ATTEMPTS": "8",
             "AURIS_LOG_LEVEL": "info",
         })
+        # Every auris of the run gets the run's database, or none (SQLite in `data`),
+        # whatever the caller's environment says.
+        environment.pop("AURIS_DATABASE_URL", None)
+        if database_url:
+            environment["AURIS_DATABASE_URL"] = database_url
+            log("on PostgreSQL, database " + database_name(database_url))
         accounts = []
         for name, credits in (("alice", 200), ("bob", 120), ("carol", 40), ("poor", 3)):
             result = subprocess.run([arguments.auris, "accounts", "create", "--name", name, "--credits", str(credits)],
@@ -334,9 +348,11 @@ def main():
             up.stop()
         fake.stop()
         if arguments.keep or violations:
-            log("data kept in " + data)
+            log("data kept in " + data + (" (and its PostgreSQL database)" if database_url else ""))
         else:
             shutil.rmtree(data, ignore_errors=True)
+            if database_url:
+                drop_database(arguments.database_url, database_url)
 
 
 if __name__ == "__main__":
