@@ -7,6 +7,7 @@
 #
 #   pg_start [--listen ADDR]  # exports AURIS_TEST_POSTGRES_URL (and PG_DIR, PG_PID)
 #   pg_createdb NAME          # a new empty database on that cluster
+#   pg_url NAME               # the URL of database NAME on that cluster
 #   pg_stop                   # fast shutdown by pid, folder removed; safe to call twice
 #
 # --listen ADDR also listens on ADDR:5432 and trusts clients from ADDR's /24 (for tests
@@ -71,9 +72,12 @@ pg_start() {
   fi
   PG_PID="$(head -n 1 "$PG_DIR/data/postmaster.pid")"
   export PG_DIR PG_PID
-  export AURIS_TEST_POSTGRES_URL="postgres://postgres@localhost/postgres?host=$PG_DIR"
+  AURIS_TEST_POSTGRES_URL="$(pg_url postgres)"
+  export AURIS_TEST_POSTGRES_URL
   echo "postgres.sh: PostgreSQL (pid $PG_PID) on $PG_DIR${listen:+ and $listen:5432}" >&2
 }
+
+pg_url() { echo "postgres://postgres@localhost/$1?host=$PG_DIR"; }
 
 pg_createdb() {
   psql -q -X -v ON_ERROR_STOP=1 "host=$PG_DIR port=5432 user=postgres dbname=postgres" \
