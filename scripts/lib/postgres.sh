@@ -29,7 +29,9 @@ pg_bin() {
   echo "$dir"
 }
 
-pg_as_postgres() { runuser -u postgres -- "$@"; }
+# The server refuses to run as root: as root it runs as `postgres`, else as the caller.
+pg_as_postgres=()
+if [ "$(id -u)" -eq 0 ]; then pg_as_postgres=(runuser -u postgres --); fi
 
 pg_start() {
   local listen="" bin
@@ -37,9 +39,9 @@ pg_start() {
   bin="$(pg_bin)" || return 1
   # Under /tmp, short: a Unix socket path must fit in 107 bytes.
   PG_DIR="$(mktemp -d /tmp/auris-pg.XXXXXX)"
-  chown postgres:postgres "$PG_DIR"
+  if [ "${#pg_as_postgres[@]}" -gt 0 ]; then chown postgres:postgres "$PG_DIR"; fi
   chmod 700 "$PG_DIR"
-  if ! pg_as_postgres "$bin/initdb" -D "$PG_DIR/data" --auth=trust -U postgres --no-sync \
+  if ! "${pg_as_postgres[@]}" "$bin/initdb" -D "$PG_DIR/data" --auth=trust -U postgres --no-sync \
     --encoding=UTF8 --locale=C >"$PG_DIR/initdb.log" 2>&1; then
     echo "postgres.sh: initdb failed:" >&2
     tail -n 20 "$PG_DIR/initdb.log" >&2
@@ -52,7 +54,7 @@ pg_start() {
   fi
   # setsid: the server gets its own process group, so a Ctrl-C to the caller's group
   # does not kill it before pg_stop shuts it down cleanly.
-  setsid runuser -u postgres -- "$bin/postgres" -D "$PG_DIR/data" -k "$PG_DIR" \
+  setsid "${pg_as_postgres[@]}" "$bin/postgres" -D "$PG_DIR/data" -k "$PG_DIR" \
     -c listen_addresses="$listen_addresses" -c port=5432 \
     -c fsync=off -c synchronous_commit=on -c full_page_writes=off \
     -c max_connections=300 -c shared_buffers=128MB \
