@@ -251,8 +251,8 @@ def main():
     deadline = started + arguments.time_limit
     log(f"seed {arguments.seed}, {arguments.cycles} cycles, {arguments.workers} workers × {arguments.concurrency} slots")
 
-    data = tempfile.mkdtemp(prefix="auris-chaos-")
     database_url = fresh_database(arguments.database_url, "auris_chaos") if arguments.database_url else None
+    data = tempfile.mkdtemp(prefix="auris-chaos-")
     fake = Fake(arguments.fake_openai)
     up = None
     load = None

@@ -68,7 +68,8 @@ pg_start() {
   if [ "$ready" -ne 1 ]; then
     echo "postgres.sh: the server in $PG_DIR exited or did not accept connections within 30 s:" >&2
     tail -n 20 "$PG_DIR/postgres.log" >&2
-    kill -KILL "$launcher" 2>/dev/null || true
+    # A server still starting is stopped like a running one.
+    if [ -f "$PG_DIR/data/postmaster.pid" ]; then PG_PID="$(head -n 1 "$PG_DIR/data/postmaster.pid")"; fi
     pg_stop
     return 1
   fi
