@@ -10,6 +10,8 @@ struct ContendCommand: AsyncParsableCommand {
         commandName: "contend", abstract: "Race to enqueue jobs on a shared database (for tests).")
 
     @Option(name: .customLong("data-dir")) var dataDirectory: String
+    @Option(name: .customLong("database-url"), help: "PostgreSQL instead of SQLite in the data folder.")
+    var databaseURL: String?
     @Option var account: Int64
     @Option var jobs: Int = 20
     @Option var credits: Int64 = 1
@@ -17,7 +19,7 @@ struct ContendCommand: AsyncParsableCommand {
     var startAt: Int64 = 0
 
     func run() async throws {
-        let database = try await AurisStore.open(dataDirectory: dataDirectory)
+        let database = try await AurisStore.open(dataDirectory: dataDirectory, databaseURL: databaseURL)
         var configuration = JobQueue.Configuration()
         configuration.maxQueuedPerAccount = 10_000
         let queue = JobQueue(database: database, configuration: configuration)

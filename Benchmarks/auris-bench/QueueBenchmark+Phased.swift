@@ -44,7 +44,7 @@ extension QueueBenchmark {
         guard drained == total else { throw ValidationError("drained \(drained) of \(total) jobs") }
         try await store.verify()
         return String(
-            format: #"{"bench":"queue","system":"auris","mode":"phased","workers":%d,"slots_per_worker":%d,"jobs":%d,"synchronous":"%@","jobs_per_second":%.0f,"enqueue_per_second":%.0f}"#,
-            workerCount, slots, total, synchronous, Double(total) / drainSeconds, Double(total) / enqueueSeconds)
+            format: #"{"bench":"queue","system":"auris",%@,"mode":"phased","workers":%d,"slots_per_worker":%d,"jobs":%d,"producers":%d,"jobs_per_second":%.0f,"enqueue_per_second":%.0f}"#,
+            backendFields, workerCount, slots, total, producers, Double(total) / drainSeconds, Double(total) / enqueueSeconds)
     }
 }

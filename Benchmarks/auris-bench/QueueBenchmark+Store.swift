@@ -5,19 +5,21 @@ import Foundation
 import Queue
 
 extension QueueBenchmark {
-    /// A fresh file database with `accounts` funded accounts, as both modes use it.
+    /// A fresh database (a file, or the PostgreSQL database `--database-url` names) with
+    /// `accounts` funded accounts, as both modes use it.
     struct BenchStore {
         let directory: String
-        let configuration: DatabaseQueue.Configuration
-        let database: DatabaseQueue
+        let databaseURL: String?
+        let configuration: SQLiteDatabase.Configuration
+        let database: any SQLDatabase
         let users: [AccountID]
         let queueConfiguration: JobQueue.Configuration
         let producer: JobQueue
 
-        /// Another connection on the same file, as a worker process would have.
+        /// Another connection (or pool) on the same database, as a worker process would have.
         func workerQueue() async throws -> JobQueue {
             JobQueue(
-                database: try await AurisStore.open(dataDirectory: directory, configuration: configuration),
+                database: try await AurisStore.open(dataDirectory: directory, databaseURL: databaseURL, configuration: configuration),
                 configuration: queueConfiguration)
         }
 
@@ -50,9 +52,9 @@ extension QueueBenchmark {
 
     func makeStore() async throws -> BenchStore {
         let directory = NSTemporaryDirectory() + "auris-bench-queue-\(UUID().uuidString.prefix(8))"
-        var configuration = DatabaseQueue.Configuration()
+        var configuration = SQLiteDatabase.Configuration()
         configuration.synchronous = synchronous
-        let database = try await AurisStore.open(dataDirectory: directory, configuration: configuration)
+        let database = try await AurisStore.open(dataDirectory: directory, databaseURL: databaseURL, configuration: configuration)
         let users = try await (0..<accounts).asyncMap { index in
             try await Accounts(database: database).create(name: "bench\(index)", signupCredits: Int64(jobs)).id
         }
@@ -60,7 +62,7 @@ extension QueueBenchmark {
         queueConfiguration.maxQueuedPerAccount = jobs
         queueConfiguration.maxRunningPerAccount = 1_000
         return BenchStore(
-            directory: directory, configuration: configuration, database: database, users: users,
+            directory: directory, databaseURL: databaseURL, configuration: configuration, database: database, users: users,
             queueConfiguration: queueConfiguration,
             producer: JobQueue(database: database, configuration: queueConfiguration))
     }

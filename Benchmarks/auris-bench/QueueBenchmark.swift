@@ -33,6 +33,16 @@ struct QueueBenchmark: AsyncParsableCommand {
     @Flag(help: "Enqueue every job first, then drain them (the workload of the peer comparison).")
     var phased = false
 
+    @Option(name: .customLong("database-url"), help: "A fresh PostgreSQL database instead of an SQLite file.")
+    var databaseURL: String?
+
+    /// The JSON fields that say which database ran: its name and commit durability.
+    var backendFields: String {
+        databaseURL == nil
+            ? #""backend":"sqlite","synchronous":"\#(synchronous)""#
+            : #""backend":"postgresql","synchronous":"on""#
+    }
+
     func run() async throws {
         guard ["FULL", "NORMAL"].contains(synchronous) else { throw ValidationError("--synchronous is FULL or NORMAL") }
         for workerCount in workers.split(separator: ",").compactMap({ Int($0) }) {
@@ -82,8 +92,8 @@ struct QueueBenchmark: AsyncParsableCommand {
         let seconds = elapsed.seconds
         let enqueueSeconds = enqueueDuration.seconds
         return String(
-            format: #"{"bench":"queue","system":"auris","workers":%d,"slots_per_worker":%d,"jobs":%d,"synchronous":"%@","jobs_per_second":%.0f,"enqueue_per_second":%.0f}"#,
-            workerCount, slots, total, synchronous, Double(total) / seconds, Double(total) / enqueueSeconds)
+            format: #"{"bench":"queue","system":"auris",%@,"workers":%d,"slots_per_worker":%d,"jobs":%d,"jobs_per_second":%.0f,"enqueue_per_second":%.0f}"#,
+            backendFields, workerCount, slots, total, Double(total) / seconds, Double(total) / enqueueSeconds)
     }
 }
 

@@ -18,7 +18,7 @@ public enum AurisAPI {
     /// The router with every route and middleware.
     public static func router(
         configuration: APIConfiguration,
-        database: DatabaseQueue,
+        database: any SQLDatabase,
         engine: any DubbingEngine,
         registry: PrometheusCollectorRegistry = PrometheusMetricsFactory.defaultRegistry,
         clock: any WallClock = SystemWallClock(),
@@ -70,7 +70,7 @@ public enum AurisAPI {
     /// The application: the router on `configuration.host:port`.
     public static func application(
         configuration: APIConfiguration,
-        database: DatabaseQueue,
+        database: any SQLDatabase,
         engine: any DubbingEngine,
         logger: Logger,
         payments: Payments? = nil

@@ -14,7 +14,7 @@ final class RecentWriteCheck: Sendable {
 
     /// Returns at once when a write succeeded within the interval; else writes now.
     /// - Throws: the database's error when it does not take the write.
-    func ensureWritable(_ database: DatabaseQueue) async throws {
+    func ensureWritable(_ database: any SQLDatabase) async throws {
         let now = clock.nowMilliseconds
         if let last = lastSuccessMilliseconds.withLock({ $0 }), now - last < Self.intervalMilliseconds { return }
         try await database.write { db in _ = try db.execute("SELECT 1") }

@@ -17,10 +17,10 @@ public struct Accounts: Sendable {
         public var apiKey: String
     }
 
-    let database: DatabaseQueue
+    let database: any SQLDatabase
     let clock: any WallClock
 
-    public init(database: DatabaseQueue, clock: any WallClock = SystemWallClock()) {
+    public init(database: any SQLDatabase, clock: any WallClock = SystemWallClock()) {
         self.database = database
         self.clock = clock
     }
@@ -140,13 +140,18 @@ extension Accounts {
     /// The ledger's running totals, for metrics.
     public func totals() async throws -> Totals {
         try await database.read { db in
-            let consumed = try db.queryFirst(
-                "SELECT credits_pending, credits_posted FROM ledger_accounts WHERE id = ?", AccountID.consumed.rawValue
-            ) { row in (row["credits_pending"] as Int64, row["credits_posted"] as Int64) }
-            let released = try db.queryFirst("SELECT total(amount) AS released FROM ledger_transfers WHERE phase = 'void'") { row in
-                Int64(row["released"] as Double)
-            }
-            return Totals(reserved: consumed?.0 ?? 0, captured: consumed?.1 ?? 0, released: released ?? 0)
+            // System accounts cache no sums (BillingMigrations, billing.4): summed here.
+            let sums = try db.queryFirst(
+                """
+                SELECT coalesce(sum(CASE WHEN phase = 'pending' THEN amount ELSE 0 END), 0) AS held,
+                    coalesce(sum(CASE WHEN phase = 'post' THEN amount ELSE 0 END), 0) AS captured,
+                    coalesce(sum(CASE WHEN phase = 'void' THEN amount ELSE 0 END), 0) AS released
+                FROM ledger_transfers WHERE credit_account_id = ?
+                """,
+                AccountID.consumed.rawValue
+            ) { row in (held: row["held"] as Int64, captured: row["captured"] as Int64, released: row["released"] as Int64) }
+            guard let sums else { return Totals(reserved: 0, captured: 0, released: 0) }
+            return Totals(reserved: sums.held - sums.captured - sums.released, captured: sums.captured, released: sums.released)
         }
     }
 }

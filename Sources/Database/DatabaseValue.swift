@@ -1,6 +1,8 @@
 import CSQLite
+public import PostgresNIO
 
-/// A Swift type that can be bound to a statement parameter and read from a result column.
+/// A Swift type that can be bound to a statement parameter and read from a result column,
+/// on SQLite and on PostgreSQL (DatabaseValue+PostgreSQL.swift).
 ///
 /// Columns are read without a type check at run time: the schema's STRICT tables and
 /// NOT NULL constraints guarantee the stored type, so a mismatch is a programming error
@@ -10,6 +12,10 @@ public protocol DatabaseValueConvertible: Sendable {
     func bind(to statement: OpaquePointer, at index: Int32) -> Int32
     /// Reads the value from the 0-based column `index` of the current row.
     static func read(from statement: OpaquePointer, at index: Int32) -> Self
+    /// Appends the value to a PostgreSQL statement's parameters.
+    func append(to bindings: inout PostgresBindings)
+    /// Reads the value from a PostgreSQL result cell.
+    static func read(from cell: PostgresCell) -> Self
 }
 
 extension Int64: DatabaseValueConvertible {

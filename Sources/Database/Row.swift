@@ -1,4 +1,5 @@
 import CSQLite
+import PostgresNIO
 
 /// The current row of a statement, valid only inside the closure that receives it.
 ///
@@ -14,8 +15,13 @@ public struct Row {
     /// Result columns by name; a name that several columns share maps to `ambiguous`.
     typealias ColumnIndexes = [String: Int32]
 
-    let statement: OpaquePointer
-    let columns: ColumnIndexes
+    enum Storage {
+        /// SQLite's statement, stepped to this row, and its columns found once per statement.
+        case sqlite(statement: OpaquePointer, columns: ColumnIndexes)
+        case postgresql(PostgresRandomAccessRow)
+    }
+
+    let storage: Storage
 
     private static let ambiguous: Int32 = -1
 
@@ -23,9 +29,15 @@ public struct Row {
     ///
     /// A name the query does not return, or returns twice, is a programming error and traps.
     public subscript<Value: DatabaseValueConvertible>(_ column: String) -> Value {
-        guard let index = columns[column] else { preconditionFailure("the query returns no column named \(column)") }
-        precondition(index != Self.ambiguous, "the query returns several columns named \(column)")
-        return Value.read(from: statement, at: index)
+        switch storage {
+        case .sqlite(let statement, let columns):
+            guard let index = columns[column] else { preconditionFailure("the query returns no column named \(column)") }
+            precondition(index != Self.ambiguous, "the query returns several columns named \(column)")
+            return Value.read(from: statement, at: index)
+        case .postgresql(let row):
+            precondition(row.contains(column), "the query returns no column named \(column)")
+            return Value.read(from: row[column])
+        }
     }
 
     /// Found once per prepared statement: looking names up on every read cost thirty

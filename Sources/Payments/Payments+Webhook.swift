@@ -42,7 +42,7 @@ extension Payments {
     /// take back a refunded or disputed share at most once, record the event with what it
     /// did. An event about a purchase Auris does not know throws `unknownPurchase`: it is
     /// not recorded, so a later delivery (Stripe retries) is handled afresh.
-    static func apply(_ event: StripeEvent, in db: SQLiteConnection, at nowMilliseconds: Int64) throws -> WebhookOutcome {
+    static func apply(_ event: StripeEvent, in db: any SQLConnection, at nowMilliseconds: Int64) throws -> WebhookOutcome {
         let seen = try db.queryFirst("SELECT 1 AS seen FROM stripe_events WHERE id = ?", event.id) { _ in true } ?? false
         if seen { return .duplicateEvent }
         let outcome = event.reversesPayment
@@ -54,7 +54,7 @@ extension Payments {
         return outcome
     }
 
-    private static func fulfil(_ event: StripeEvent, in db: SQLiteConnection, at nowMilliseconds: Int64) throws -> WebhookOutcome {
+    private static func fulfil(_ event: StripeEvent, in db: any SQLConnection, at nowMilliseconds: Int64) throws -> WebhookOutcome {
         guard event.confirmsPayment else {
             return event.type == "checkout.session.completed" ? .unpaid : .ignored
         }
@@ -91,7 +91,7 @@ extension Payments {
     /// `charge.refunded` (whole or partial; Stripe sends the cumulative refunded amount)
     /// and `charge.dispute.created` (the whole purchase): takes back the matching share
     /// of the session's credits, less what earlier events took back.
-    private static func reverse(_ event: StripeEvent, in db: SQLiteConnection, at nowMilliseconds: Int64) throws -> WebhookOutcome {
+    private static func reverse(_ event: StripeEvent, in db: any SQLConnection, at nowMilliseconds: Int64) throws -> WebhookOutcome {
         guard let paymentIntent = event.paymentIntent,
             let session = try db.queryFirst(
                 """

@@ -62,14 +62,14 @@ public struct Payments: Sendable {
         public var sessionID: String
     }
 
-    let database: DatabaseQueue
+    let database: any SQLDatabase
     let clock: any WallClock
     let client: StripeClient
     let signature: WebhookSignature?
     let publicURL: String
     let logger: Logger
 
-    public init(configuration: Configuration, database: DatabaseQueue, clock: any WallClock = SystemWallClock(), logger: Logger) {
+    public init(configuration: Configuration, database: any SQLDatabase, clock: any WallClock = SystemWallClock(), logger: Logger) {
         self.database = database
         self.clock = clock
         self.client = StripeClient(

@@ -4,14 +4,14 @@ public import Database
 /// is granted exactly once, every purchase grant belongs to one paid session, and what a
 /// refund or dispute took back matches the ledger.
 public struct PaymentsAudit {
-    let db: SQLiteConnection
+    let db: any SQLConnection
 
-    public init(_ db: SQLiteConnection) {
+    public init(_ db: any SQLConnection) {
         self.db = db
     }
 
     /// The audit as `AurisStore.violations(in:moreAudits:)` takes it.
-    public static let check: @Sendable (SQLiteConnection) throws -> [String] = { try PaymentsAudit($0).violations() }
+    public static let check: @Sendable (any SQLConnection) throws -> [String] = { try PaymentsAudit($0).violations() }
 
     /// Every violation found, each as one sentence; empty when payments and grants agree.
     public func violations() throws -> [String] {
@@ -28,7 +28,7 @@ public struct PaymentsAudit {
             """
             SELECT s.id FROM checkout_sessions s LEFT JOIN ledger_transfers t ON t.id = s.grant_transfer_id
             WHERE s.status = 'fulfilled' AND (t.id IS NULL OR t.reason <> 'purchase' OR t.amount <> s.credits
-                OR t.credit_account_id <> s.account_id OR t.reference IS NOT s.id)
+                OR t.credit_account_id <> s.account_id OR t.reference IS DISTINCT FROM s.id)
             """
         ) { row in row["id"] as String }
         for id in badSessions {
@@ -61,10 +61,10 @@ public struct PaymentsAudit {
             """
             SELECT s.id AS session_id FROM checkout_sessions s
             WHERE s.credits_reversed > s.credits OR s.credits_reversed <> (
-                SELECT total(t.amount) FROM ledger_transfers t
+                SELECT coalesce(sum(t.amount), 0) FROM ledger_transfers t
                 WHERE t.reference = s.id AND t.reason IN ('refund', 'dispute')
             ) + (
-                SELECT total(d.credits) FROM ledger_debts d
+                SELECT coalesce(sum(d.credits), 0) FROM ledger_debts d
                 WHERE d.reference = s.id AND d.reason IN ('refund', 'dispute')
             )
             """

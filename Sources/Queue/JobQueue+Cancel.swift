@@ -8,7 +8,7 @@ extension JobQueue {
     /// Another account's job is `notFound`, as if it did not exist.
     public func cancel(jobID: String, account: AccountID) async throws -> CancelOutcome {
         let now = clock.nowMilliseconds
-        return try await database.write { db in
+        return try await database.writeLockingRows { db in
             guard let job = try JobRow.find(jobID, in: db), job.account == account else { return .notFound }
             switch job.state {
             case .queued:

@@ -11,7 +11,10 @@ extension JobQueue {
         let now = clock.nowMilliseconds
         let leaseExpiry = now + configuration.leaseMilliseconds
         let maxRunning = configuration.maxRunningPerAccount
-        return try await database.write { db in
+        // Row locks, not serializable isolation: every idle worker of every host claims
+        // from the same few lanes, and serializable transactions reading them all would
+        // mostly fail each other (docs/ARCHITECTURE.md, "PostgreSQL's concurrency").
+        return try await database.writeLockingRows { db in
             let lanes = Lanes(db: db)
             guard let account = try lanes.nextAccount(nowMilliseconds: now, maxRunning: maxRunning) else { return nil }
             // The literal state lets SQLite use the partial index of queued jobs.
@@ -19,7 +22,7 @@ extension JobQueue {
                 """
                 SELECT id, account_id, payload, upload_id, attempts, max_attempts, credits, duration_ms, stage FROM jobs
                 WHERE account_id = ? AND state = 'queued' AND run_at_ms <= ?
-                ORDER BY priority DESC, run_at_ms, id LIMIT 1
+                ORDER BY priority DESC, run_at_ms, id LIMIT 1\(db.dialect.lockRowsSkippingLocked)
                 """,
                 account, now
             ) { row in
@@ -52,7 +55,7 @@ extension JobQueue {
         let now = clock.nowMilliseconds
         let leaseExpiry = now + configuration.leaseMilliseconds
         let clampedProgress = progress.map { min(1, max(0, $0)) }
-        return try await database.write { db in
+        return try await database.writeLockingRows { db in
             let cancelRequested = try db.queryFirst(
                 """
                 UPDATE jobs SET lease_expires_at_ms = ?1, updated_at_ms = ?2,

@@ -42,6 +42,7 @@ extension JobQueue {
                 request.credits, request.durationMilliseconds, request.payload, request.uploadID, request.idempotencyKey,
                 request.requestFingerprint, now, now)
             try Lanes(db: db).queued(account: request.account.rawValue, runAtMilliseconds: now)
+            try db.notify(channel: JobQueue.wakeupChannel)
             guard let job = try JobRow.find(id, in: db) else { preconditionFailure("the job just inserted") }
             return .created(job, availableCredits: try ledger.balance(of: request.account).available)
         }

@@ -24,7 +24,7 @@ extension JobQueue {
             try db.query(
                 """
                 SELECT \(JobRow.columns) FROM jobs
-                WHERE account_id = ?1 AND (?2 IS NULL OR created_at_ms < ?2 OR (created_at_ms = ?2 AND id < ?3))
+                WHERE account_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR created_at_ms < ?2 OR (created_at_ms = ?2 AND id < ?3))
                 ORDER BY created_at_ms DESC, id DESC LIMIT ?4
                 """,
                 account.rawValue, before?.createdAtMilliseconds, before?.id, rowLimit, map: JobRow.decode)
@@ -37,7 +37,7 @@ extension JobQueue {
         return try await database.read { db in
             try db.query(
                 """
-                SELECT \(JobRow.columns) FROM jobs WHERE ?1 IS NULL OR state = ?1
+                SELECT \(JobRow.columns) FROM jobs WHERE CAST(?1 AS TEXT) IS NULL OR state = ?1
                 ORDER BY created_at_ms DESC, id DESC LIMIT ?2
                 """,
                 state?.rawValue, rowLimit, map: JobRow.decode)

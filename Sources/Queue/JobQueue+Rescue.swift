@@ -11,7 +11,7 @@ extension JobQueue {
     @discardableResult
     public func rescueExpiredLeases(limit: Int = 100) async throws -> Int {
         let now = clock.nowMilliseconds
-        return try await database.write { db in
+        return try await database.writeLockingRows { db in
             let expired = try db.query(
                 """
                 SELECT id, lease_owner FROM jobs
@@ -32,7 +32,7 @@ extension JobQueue {
     @discardableResult
     public func releaseLeases(owner: String) async throws -> Int {
         let now = clock.nowMilliseconds
-        return try await database.write { db in
+        return try await database.writeLockingRows { db in
             let jobs = try db.query(
                 "SELECT id FROM jobs WHERE state = 'running' AND lease_owner = ? LIMIT 1000", owner
             ) { row in row["id"] as String }
@@ -43,7 +43,7 @@ extension JobQueue {
         }
     }
 
-    private static func takeBack(jobID: String, owner: String, reason: String, now: Int64, in db: SQLiteConnection) throws {
+    private static func takeBack(jobID: String, owner: String, reason: String, now: Int64, in db: any SQLConnection) throws {
         guard let job = try JobRow.find(jobID, in: db) else { return }
         let outcome: Settlement
         if job.cancelRequested {

@@ -21,7 +21,7 @@ extension JobQueue {
     ) async throws -> Settlement {
         let policy = configuration.retry
         let now = clock.nowMilliseconds
-        return try await database.write { db in
+        return try await database.writeLockingRows { db in
             let attempts = try db.queryFirst(
                 "SELECT attempts, max_attempts FROM jobs WHERE id = ? AND lease_owner = ? AND state = 'running'",
                 jobID, owner
@@ -55,7 +55,7 @@ extension JobQueue {
         jobID: String, owner: String, transition: JobTransition, failure: JobFailure? = nil
     ) async throws -> Settlement {
         let now = clock.nowMilliseconds
-        return try await database.write { db in
+        return try await database.writeLockingRows { db in
             try Self.settle(transition, jobID: jobID, owner: owner, failure: failure, now: now, in: db)
         }
     }
@@ -64,7 +64,7 @@ extension JobQueue {
     /// transaction, and says what happened.
     static func settle(
         _ transition: JobTransition, jobID: String, owner: String, failure: JobFailure? = nil,
-        runAtMilliseconds: Int64? = nil, now: Int64, in db: SQLiteConnection
+        runAtMilliseconds: Int64? = nil, now: Int64, in db: any SQLConnection
     ) throws -> Settlement {
         precondition(transition.from == .running, "settling starts from a running job")
         guard try apply(

@@ -31,7 +31,7 @@ extension JobQueue {
     ///   else): nothing changed.
     static func apply(
         _ transition: JobTransition, jobID: String, leasedTo owner: String?, newLease: Lease? = nil,
-        failure: JobFailure? = nil, runAtMilliseconds: Int64? = nil, now: Int64, in db: SQLiteConnection
+        failure: JobFailure? = nil, runAtMilliseconds: Int64? = nil, now: Int64, in db: any SQLConnection
     ) throws -> Bool {
         let target = transition.to
         precondition((transition.from == .running) == (owner != nil), "a running job is settled by its lease owner")
@@ -49,9 +49,9 @@ extension JobQueue {
                 started_at_ms = coalesce(started_at_ms, ?5), finished_at_ms = ?6,
                 error_code = coalesce(?7, error_code), error_message = coalesce(?8, error_message),
                 run_at_ms = coalesce(?9, run_at_ms),
-                progress = CASE WHEN ?10 THEN 1.0 ELSE progress END,
-                stage = CASE WHEN ?10 THEN 'done' ELSE stage END, updated_at_ms = ?11
-            WHERE id = ?12 AND state = ?13 AND (?14 IS NULL OR lease_owner = ?14)
+                progress = CASE WHEN ?10 = 1 THEN 1.0 ELSE progress END,
+                stage = CASE WHEN ?10 = 1 THEN 'done' ELSE stage END, updated_at_ms = ?11
+            WHERE id = ?12 AND state = ?13 AND (CAST(?14 AS TEXT) IS NULL OR lease_owner = ?14)
             RETURNING account_id, hold_id
             """,
             target.rawValue, newLease?.owner, newLease?.expiresAtMilliseconds, attemptsDelta,
@@ -73,6 +73,8 @@ extension JobQueue {
             assertionFailure("job \(jobID) was \(transition.from.rawValue) with its hold \(resolution)")
             throw QueueError.brokenInvariant("job \(jobID) was \(transition.from.rawValue) with its hold \(resolution)")
         }
+        // A job back in the queue may be claimed by an idle worker on any host.
+        if target == .queued { try db.notify(channel: JobQueue.wakeupChannel) }
         func count(_ state: JobState) -> Int { (target == state ? 1 : 0) - (transition.from == state ? 1 : 0) }
         try Lanes(db: db).adjust(
             account: updated.account, queuedDelta: count(.queued), runningDelta: count(.running),

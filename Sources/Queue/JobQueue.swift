@@ -4,6 +4,11 @@ public import Database
 /// The job queue: every change of a job's state and its ledger movement in one
 /// transaction, on the database shared by the API and all workers.
 ///
+/// Enqueues run serializable (`write`): their checks — credits, the queued limit, the
+/// Idempotency-Key — read before they write. Claims and transitions run with row locks
+/// (`writeLockingRows`): each names the job's old state in its `UPDATE`, which locks and
+/// re-checks the row (docs/ARCHITECTURE.md, "PostgreSQL's concurrency").
+///
 /// ```swift
 /// let queue = JobQueue(database: database)
 /// let job = try await queue.enqueue(EnqueueRequest(account: user, credits: 3, durationMilliseconds: 25_000, payload: "{}"))
@@ -27,11 +32,15 @@ public struct JobQueue: Sendable {
         public init() {}
     }
 
-    let database: DatabaseQueue
+    let database: any SQLDatabase
+
+    /// The channel a committed enqueue, or a job put back in the queue, notifies
+    /// (PostgreSQL's `NOTIFY`): idle workers on every host listen to it.
+    public static let wakeupChannel = "auris_jobs"
     let clock: any WallClock
     public let configuration: Configuration
 
-    public init(database: DatabaseQueue, clock: any WallClock = SystemWallClock(), configuration: Configuration = Configuration()) {
+    public init(database: any SQLDatabase, clock: any WallClock = SystemWallClock(), configuration: Configuration = Configuration()) {
         precondition(configuration.maxRunningPerAccount > 0 && configuration.maxQueuedPerAccount > 0, "queue limits")
         precondition(configuration.leaseMilliseconds > 0 && configuration.maxAttempts > 0, "queue timings")
         self.database = database

@@ -25,7 +25,7 @@ enum JobRow {
             finishedAtMilliseconds: row["finished_at_ms"])
     }
 
-    static func find(_ id: String, in db: SQLiteConnection) throws -> Job? {
+    static func find(_ id: String, in db: any SQLConnection) throws -> Job? {
         try db.queryFirst("SELECT \(columns) FROM jobs WHERE id = ?", id, map: decode)
     }
 }

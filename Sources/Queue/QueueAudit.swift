@@ -4,9 +4,9 @@ public import Database
 /// Checks invariant 4 (docs/ARCHITECTURE.md, "The ledger") — every job's hold matches its state — and that the
 /// lanes count what they say.
 public struct QueueAudit {
-    let db: SQLiteConnection
+    let db: any SQLConnection
 
-    public init(_ db: SQLiteConnection) {
+    public init(_ db: any SQLConnection) {
         self.db = db
     }
 

@@ -3,7 +3,7 @@ public import Database
 /// The tables Queue owns: jobs, and one lane per account that keeps claims fair.
 public enum QueueMigrations {
     public static let all: [Migration] = [
-        Migration("queue.1.jobs", sql: """
+        Migration("queue.1.jobs", sqlite: """
             CREATE TABLE jobs (
                 id TEXT PRIMARY KEY,
                 account_id INTEGER NOT NULL REFERENCES ledger_accounts (id),
@@ -52,8 +52,54 @@ public enum QueueMigrations {
                 CHECK ((queued = 0) = (next_run_at_ms IS NULL))
             ) STRICT;
             CREATE INDEX queue_lanes_ready ON queue_lanes (running, served_at_ms) WHERE queued > 0;
+            """,
+            postgresql: """
+            CREATE TABLE jobs (
+                id TEXT PRIMARY KEY,
+                account_id BIGINT NOT NULL REFERENCES ledger_accounts (id),
+                state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'canceled')),
+                cancel_requested BIGINT NOT NULL DEFAULT 0 CHECK (cancel_requested IN (0, 1)),
+                priority BIGINT NOT NULL DEFAULT 0,
+                run_at_ms BIGINT NOT NULL,
+                attempts BIGINT NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                max_attempts BIGINT NOT NULL CHECK (max_attempts BETWEEN 1 AND 100),
+                lease_owner TEXT,
+                lease_expires_at_ms BIGINT,
+                hold_id TEXT NOT NULL UNIQUE REFERENCES ledger_transfers (id),
+                credits BIGINT NOT NULL CHECK (credits > 0),
+                duration_ms BIGINT NOT NULL CHECK (duration_ms > 0),
+                payload TEXT NOT NULL,
+                idempotency_key TEXT,
+                request_fingerprint TEXT,
+                stage TEXT,
+                progress DOUBLE PRECISION NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 1),
+                error_code TEXT,
+                error_message TEXT,
+                created_at_ms BIGINT NOT NULL,
+                started_at_ms BIGINT,
+                finished_at_ms BIGINT,
+                updated_at_ms BIGINT NOT NULL,
+                CHECK ((state = 'running') = (lease_owner IS NOT NULL AND lease_expires_at_ms IS NOT NULL)),
+                CHECK ((state IN ('succeeded', 'failed', 'canceled')) = (finished_at_ms IS NOT NULL)),
+                UNIQUE (account_id, idempotency_key)
+            );
+            CREATE INDEX jobs_lane_next ON jobs (account_id, priority DESC, run_at_ms) WHERE state = 'queued';
+            CREATE INDEX jobs_lane_due ON jobs (account_id, run_at_ms) WHERE state = 'queued';
+            CREATE INDEX jobs_leases ON jobs (lease_expires_at_ms) WHERE state = 'running';
+            CREATE INDEX jobs_owner ON jobs (lease_owner) WHERE state = 'running';
+            CREATE INDEX jobs_account_created ON jobs (account_id, created_at_ms, id);
+
+            CREATE TABLE queue_lanes (
+                account_id BIGINT PRIMARY KEY,
+                queued BIGINT NOT NULL DEFAULT 0 CHECK (queued >= 0),
+                running BIGINT NOT NULL DEFAULT 0 CHECK (running >= 0),
+                next_run_at_ms BIGINT,
+                served_at_ms BIGINT NOT NULL DEFAULT 0,
+                CHECK ((queued = 0) = (next_run_at_ms IS NULL))
+            );
+            CREATE INDEX queue_lanes_ready ON queue_lanes (running, served_at_ms) WHERE queued > 0;
             """),
-        Migration("queue.2.upload_id", sql: """
+        Migration("queue.2.upload_id", sqlite: """
             -- The upload a job reads, by id, so that a sweeper asks the queue, not the payload
             -- text, whether an upload is still needed.
             ALTER TABLE jobs ADD COLUMN upload_id TEXT;
@@ -68,6 +114,11 @@ public enum QueueMigrations {
                 END
                 WHERE upload_id IS NOT NULL;
             -- Only unfinished jobs hold an upload: a sweeper's question touches only them.
+            CREATE INDEX jobs_upload ON jobs (upload_id) WHERE state IN ('queued', 'running');
+            """,
+            // No PostgreSQL database predates upload ids: nothing to carry over.
+            postgresql: """
+            ALTER TABLE jobs ADD COLUMN upload_id TEXT;
             CREATE INDEX jobs_upload ON jobs (upload_id) WHERE state IN ('queued', 'running');
             """),
     ]

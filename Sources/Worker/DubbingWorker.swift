@@ -25,9 +25,10 @@ public struct DubbingWorker: Service {
     /// The rescue loop waits on this, so that waking slots never runs a rescue.
     let maintenanceWake = WakeSignal()
     let logger: Logger
+    let database: any SQLDatabase
 
     public init(
-        configuration: WorkerConfiguration, database: DatabaseQueue, queueConfiguration: JobQueue.Configuration,
+        configuration: WorkerConfiguration, database: any SQLDatabase, queueConfiguration: JobQueue.Configuration,
         engine: any DubbingEngine, logger: Logger, clock: any WallClock = SystemWallClock()
     ) {
         precondition(configuration.concurrency > 0, "a worker has at least one slot")
@@ -35,6 +36,7 @@ public struct DubbingWorker: Service {
         logger[metadataKey: "worker"] = "\(configuration.workerID)"
         self.configuration = configuration
         self.logger = logger
+        self.database = database
         let files = JobFiles(dataDirectory: configuration.dataDirectory)
         queue = JobQueue(database: database, clock: clock, configuration: queueConfiguration)
         runner = JobRunner(
@@ -47,6 +49,9 @@ public struct DubbingWorker: Service {
         logger.info("worker started", metadata: ["slots": "\(configuration.concurrency)"])
         let listener = listenForWakeups()
         defer { listener?.stop() }
+        // On PostgreSQL a job queued on another host wakes this worker too.
+        let subscription = database.subscribe(channel: JobQueue.wakeupChannel) { [wake] in wake.wake(1) }
+        defer { subscription?.stop() }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 for slot in 0..<configuration.concurrency {

@@ -44,7 +44,7 @@ struct APIHarness {
     }
 
     /// The application on the API's router, for `.router` tests.
-    func application(engine: (any DubbingEngine)? = nil, database: DatabaseQueue? = nil) throws -> some ApplicationProtocol {
+    func application(engine: (any DubbingEngine)? = nil, database: (any SQLDatabase)? = nil) throws -> some ApplicationProtocol {
         // A registry per application: the metrics of one test's database, not the last scraped.
         let router = AurisAPI.router(
             configuration: configuration, database: database ?? store.database, engine: try engine ?? Self.offlineEngine(),

@@ -14,9 +14,9 @@ import Testing
         let harness = try await APIHarness.make()
         defer { harness.remove() }
         // The server's own connections give up on a lock after 200 ms instead of 10 s.
-        var impatient = DatabaseQueue.Configuration()
+        var impatient = SQLiteDatabase.Configuration()
         impatient.busyTimeoutMilliseconds = 200
-        let database = try await DatabaseQueue.open(
+        let database = try await SQLiteDatabase.open(
             path: harness.store.directory.appending("auris.sqlite"), migrations: [], configuration: impatient)
         let app = try harness.application(database: database)
 

@@ -3,19 +3,32 @@ public import Database
 import Payments
 public import Queue
 
-/// A database in a temporary folder with the whole schema, and the types tests use on it.
+/// A database with the whole schema and a temporary data folder, and the types tests use
+/// on them: SQLite in the folder, or a fresh PostgreSQL database when `scripts/test` runs
+/// the suites against PostgreSQL (`TestPostgreSQL`).
 public struct TestStore: Sendable {
     /// The whole schema, as the command line opens it.
     public static let migrations = AurisStore.migrations + PaymentsMigrations.all
 
     public let directory: TemporaryDirectory
-    public let database: DatabaseQueue
+    public let database: any SQLDatabase
     public let clock: ManualClock
+    /// The PostgreSQL database's URL; nil on SQLite.
+    public let databaseURL: String?
 
     public static func make(_ label: String = "auris-store") async throws -> TestStore {
         let directory = try TemporaryDirectory(label)
-        let database = try await AurisStore.open(dataDirectory: directory.path, migrations: Self.migrations)
-        return TestStore(directory: directory, database: database, clock: ManualClock())
+        let url = try await TestPostgreSQL.freshDatabaseURL()
+        let database = try await AurisStore.open(dataDirectory: directory.path, databaseURL: url, migrations: Self.migrations)
+        return TestStore(directory: directory, database: database, clock: ManualClock(), databaseURL: url)
+    }
+
+    /// What an `auris` process needs to open this store: the data folder, and the
+    /// database URL on PostgreSQL.
+    public var environment: [String: String] {
+        var environment = ["AURIS_DATA_DIR": directory.path]
+        if let databaseURL { environment["AURIS_DATABASE_URL"] = databaseURL }
+        return environment
     }
 
     public var accounts: Accounts { Accounts(database: database, clock: clock) }
@@ -32,8 +45,8 @@ public struct TestStore: Sendable {
         try await AurisStore.violations(in: database, moreAudits: [PaymentsAudit.check])
     }
 
-    /// Another connection set on the same file, as another process would have.
-    public func reopen() async throws -> DatabaseQueue {
-        try await AurisStore.open(dataDirectory: directory.path, migrations: Self.migrations)
+    /// Another set of connections to the same database, as another process would have.
+    public func reopen() async throws -> any SQLDatabase {
+        try await AurisStore.open(dataDirectory: directory.path, databaseURL: databaseURL, migrations: Self.migrations)
     }
 }

@@ -8,8 +8,8 @@ import Testing
         Migration("test.1", sql: "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, size INTEGER NOT NULL) STRICT"),
     ]
 
-    private func database(_ directory: TemporaryDirectory) async throws -> DatabaseQueue {
-        let database = try await DatabaseQueue.open(path: directory.appending("db.sqlite"), migrations: migrations)
+    private func database(_ directory: TemporaryDirectory) async throws -> any SQLDatabase {
+        let database = try await SQLiteDatabase.open(path: directory.appending("db.sqlite"), migrations: migrations)
         try await database.write { db in
             try db.execute("INSERT INTO items (name, size) VALUES ('small', 3), ('large', 40)")
         }
@@ -70,7 +70,7 @@ import Testing
     /// Runs in the exit tests' child process, which is expected to trap.
     private static func readInteger(_ column: String, from sql: String) async throws {
         let directory = try TemporaryDirectory()
-        let database = try await DatabaseQueue.open(path: directory.appending("db.sqlite"), migrations: [])
+        let database = try await SQLiteDatabase.open(path: directory.appending("db.sqlite"), migrations: [])
         _ = try await database.read { db in try db.queryFirst(sql) { row in row[column] as Int64 } }
     }
 }

@@ -47,22 +47,41 @@ struct AuditFixture {
         return fixture
     }
 
-    /// Runs `sql` on the database file with the `sqlite3` command line, as a tamperer
-    /// would: foreign keys and CHECK constraints off, and the triggers that keep ledger
-    /// transfers immutable dropped (in this test's copy only).
+    /// Runs `sql` on the database with its own command line (`sqlite3` or `psql`), as a
+    /// tamperer would: foreign keys and CHECK constraints off, and the triggers that keep
+    /// ledger transfers immutable out of the way (in this test's database only).
     func tamper(_ sql: String) async throws {
-        let script = """
-            PRAGMA foreign_keys = OFF;
-            PRAGMA ignore_check_constraints = ON;
-            DROP TRIGGER IF EXISTS ledger_transfers_no_update;
-            DROP TRIGGER IF EXISTS ledger_transfers_no_delete;
-            BEGIN IMMEDIATE;
-            \(sql);
-            COMMIT;
-            """
-        let result = try await runProcess("/usr/bin/env", ["sqlite3", "-bail", store.directory.appending("auris.sqlite"), script])
+        let result: ProcessResult
+        if let url = store.databaseURL {
+            // Triggers (foreign keys among them) sleep for a replica session; CHECKs cannot,
+            // so this test's copy loses them.
+            let script = """
+                DO $$ DECLARE c record; BEGIN
+                    FOR c IN SELECT conrelid::regclass AS t, conname FROM pg_constraint WHERE contype = 'c'
+                        AND connamespace = 'public'::regnamespace LOOP
+                        EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', c.t, c.conname);
+                    END LOOP;
+                END $$;
+                SET session_replication_role = replica;
+                BEGIN;
+                \(sql);
+                COMMIT;
+                """
+            result = try await runProcess("/usr/bin/env", ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", script])
+        } else {
+            let script = """
+                PRAGMA foreign_keys = OFF;
+                PRAGMA ignore_check_constraints = ON;
+                DROP TRIGGER IF EXISTS ledger_transfers_no_update;
+                DROP TRIGGER IF EXISTS ledger_transfers_no_delete;
+                BEGIN IMMEDIATE;
+                \(sql);
+                COMMIT;
+                """
+            result = try await runProcess("/usr/bin/env", ["sqlite3", "-bail", store.directory.appending("auris.sqlite"), script])
+        }
         guard result.status == 0, result.standardError.isEmpty else {
-            throw FixtureError("sqlite3 refused the tampering: \(result.standardError)")
+            throw FixtureError("the tampering was refused: \(result.standardError)")
         }
     }
 

@@ -13,7 +13,7 @@ import Testing
         let store = try await TestStore.make("auris-race")
         defer { store.directory.remove() }
         let user = try await store.accounts.create(name: "Ada", signupCredits: 25).id
-        var connections: [DatabaseQueue] = []
+        var connections: [any SQLDatabase] = []
         for _ in 0..<6 { connections.append(try await store.reopen()) }
         let accepted = try await withThrowingTaskGroup(of: Bool.self) { group in
             for (index, connection) in connections.enumerated() {
@@ -56,7 +56,7 @@ import Testing
                     try await runProcess(bench, [
                         "contend", "--data-dir", store.directory.path, "--account", "\(user.rawValue)",
                         "--jobs", "20", "--credits", "1", "--start-at", "\(startAt)",
-                    ])
+                    ] + (store.databaseURL.map { ["--database-url", $0] } ?? []))
                 }
             }
             return try await group.reduce(into: []) { $0.append($1) }

@@ -34,7 +34,6 @@ import Testing
         try await fixture.tamper("""
             INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount, phase, reason, reference, created_at_ms)
                 VALUES ('purchase:again', 1, \(fixture.user.rawValue), 15, 'single', 'purchase', 'cs_test_1', 0);
-            UPDATE ledger_accounts SET debits_posted = debits_posted + 15 WHERE id = 1;
             UPDATE ledger_accounts SET credits_posted = credits_posted + 15 WHERE id = \(fixture.user.rawValue)
             """)
         #expect(try await fixture.store.violations() == [

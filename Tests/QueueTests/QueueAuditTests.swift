@@ -47,8 +47,7 @@ import Testing
             UPDATE jobs SET hold_id = 'hold:missing' WHERE id = '\(fixture.queued.id)';
             INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount, phase, pending_id, reason, created_at_ms)
                 VALUES ('\(hold):void', \(fixture.user.rawValue), 3, 2, 'void', '\(hold)', 'job_release', 0);
-            UPDATE ledger_accounts SET debits_pending = debits_pending - 2 WHERE id = \(fixture.user.rawValue);
-            UPDATE ledger_accounts SET credits_pending = credits_pending - 2 WHERE id = 3
+            UPDATE ledger_accounts SET debits_pending = debits_pending - 2 WHERE id = \(fixture.user.rawValue)
             """)
         #expect(try await fixture.store.violations() == ["invariant 4: job \(fixture.queued.id) (queued) has no hold hold:missing"])
     }

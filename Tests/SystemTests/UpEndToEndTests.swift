@@ -19,7 +19,7 @@ import Glibc
         let accounts: Accounts
         let apiKey: String
         let account: AccountID
-        let database: DatabaseQueue
+        let database: any SQLDatabase
 
         static func make(credits: Int64 = 10) async throws -> Fixture {
             let directory = try TemporaryDirectory("auris-system")

@@ -148,7 +148,7 @@ import Testing
         defer { fixture.remove() }
         let job = try await fixture.enqueue(credits: 3, uploadID: "up_busy")
         // The runner's own connections, as another process's, giving up on a lock after 50 ms.
-        var configuration = DatabaseQueue.Configuration()
+        var configuration = SQLiteDatabase.Configuration()
         configuration.busyTimeoutMilliseconds = 50
         let runnerDatabase = try await AurisStore.open(dataDirectory: fixture.files.dataDirectory, configuration: configuration)
         let runnerQueue = JobQueue(database: runnerDatabase, clock: fixture.store.clock, configuration: fixture.queue.configuration)

@@ -17,7 +17,7 @@ import Testing
         let clock = ManualClock()
         // The schema before upload ids, and a job as the API queued it then, from a data
         // folder that has moved since.
-        let before = try await DatabaseQueue.open(path: path, migrations: BillingMigrations.all + [QueueMigrations.all[0]])
+        let before = try await SQLiteDatabase.open(path: path, migrations: BillingMigrations.all + [QueueMigrations.all[0]])
         let account = try await Accounts(database: before, clock: clock).create(name: "Ada", signupCredits: 10).id
         let payload = """
             {"sourceAudioPath":"/srv/old-data/uploads/up_legacy/source",\

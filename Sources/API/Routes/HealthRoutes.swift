@@ -10,7 +10,7 @@ import Queue
 
 /// Liveness, readiness and metrics.
 struct HealthRoutes: Sendable {
-    let database: DatabaseQueue
+    let database: any SQLDatabase
     let queue: JobQueue
     let accounts: Accounts
     let registry: PrometheusCollectorRegistry

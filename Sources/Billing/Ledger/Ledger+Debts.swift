@@ -46,8 +46,8 @@ extension Ledger {
 
     /// The credits `account` owes; zero when it owes nothing.
     public func debt(of account: AccountID) throws -> Int64 {
-        try db.queryFirst("SELECT total(credits) AS owed FROM ledger_debts WHERE account_id = ?", account.rawValue) { row in
-            Int64(row["owed"] as Double)
+        try db.queryFirst("SELECT coalesce(sum(credits), 0) AS owed FROM ledger_debts WHERE account_id = ?", account.rawValue) {
+            row in row["owed"] as Int64
         } ?? 0
     }
 

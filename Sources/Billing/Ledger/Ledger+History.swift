@@ -6,12 +6,14 @@ extension Ledger {
     /// - Parameter limit: at most this many rows (capped at 1,000).
     public func history(of account: AccountID, limit: Int) throws -> [Movement] {
         let rowLimit = min(max(limit, 0), 1_000)
+        // The order transfers were made in: SQLite's rowid, PostgreSQL's identity column.
+        let insertionOrder = db.dialect == .sqlite ? "rowid" : "seq"
         return try db.query(
             """
             SELECT id, reason, amount, phase, debit_account_id, note, reference, created_at_ms
             FROM ledger_transfers
             WHERE debit_account_id = ?1 OR credit_account_id = ?1
-            ORDER BY created_at_ms DESC, rowid DESC
+            ORDER BY created_at_ms DESC, \(insertionOrder) DESC
             LIMIT ?2
             """,
             account.rawValue, rowLimit

@@ -4,8 +4,10 @@ public import Database
 /// and two-phase holds (pending → posted or voided, each at most once), after
 /// TigerBeetle.
 ///
-/// Every movement updates the cached balances of both accounts and asserts that it
-/// did; `LedgerAudit` recomputes them from the transfers.
+/// Every movement updates the cached balance of the user account it touches and asserts
+/// that it did; `LedgerAudit` recomputes them from the transfers. System accounts cache
+/// nothing: every hold, capture and release would otherwise update the one `consumed`
+/// row, and on PostgreSQL that row's lock would put all money movements in one line.
 ///
 /// ```swift
 /// try await database.write { db in
@@ -15,9 +17,9 @@ public import Database
 /// }
 /// ```
 public struct Ledger {
-    let db: SQLiteConnection
+    let db: any SQLConnection
 
-    public init(_ db: SQLiteConnection) {
+    public init(_ db: any SQLConnection) {
         precondition(db.isInTransaction, "ledger movements happen inside a transaction")
         self.db = db
     }
@@ -184,13 +186,14 @@ public struct Ledger {
         assert(inserted == 1, "a transfer is one row")
     }
 
-    /// Applies a change to an account's cached sums; the schema's CHECKs refuse a user
-    /// going below zero or any sum going negative.
+    /// Applies a change to a user account's cached sums; the schema's CHECKs refuse a user
+    /// going below zero or any sum going negative. System accounts cache nothing.
     func move(
         account: AccountID,
         debitsPending: Int64 = 0, debitsPosted: Int64 = 0,
         creditsPending: Int64 = 0, creditsPosted: Int64 = 0
     ) throws {
+        if account.isSystem { return }
         let changed: Int
         do {
             changed = try db.execute(

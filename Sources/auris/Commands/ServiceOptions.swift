@@ -67,7 +67,7 @@ struct ServiceOptions: ParsableArguments {
 
     /// Stripe Checkout from `STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET` and
     /// `STRIPE_API_BASE`; nil (payments disabled) without a secret key.
-    func payments(configuration: APIConfiguration, database: DatabaseQueue, logger: Logger) -> Payments? {
+    func payments(configuration: APIConfiguration, database: any SQLDatabase, logger: Logger) -> Payments? {
         guard let settings = Payments.Configuration(
             environment: ProcessInfo.processInfo.environment, publicURL: configuration.publicURL)
         else { return nil }

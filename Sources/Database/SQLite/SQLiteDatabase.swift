@@ -10,12 +10,12 @@ import Synchronization
 /// Swift's cooperative thread pool, so a slow lock never stalls the HTTP server.
 ///
 /// ```swift
-/// let database = try await DatabaseQueue.open(path: "data/auris.sqlite", migrations: migrations)
+/// let database = try await SQLiteDatabase.open(path: "data/auris.sqlite", migrations: migrations)
 /// let count = try await database.write { db in
 ///     try db.execute("UPDATE jobs SET state = 'queued' WHERE state = 'running' AND id = ?", id)
 /// }
 /// ```
-public final class DatabaseQueue: Sendable {
+public final class SQLiteDatabase: SQLDatabase {
     /// How connections are opened.
     public struct Configuration: Sendable {
         /// How long a write transaction waits for another connection's lock.
@@ -30,8 +30,10 @@ public final class DatabaseQueue: Sendable {
         public init() {}
     }
 
-    /// The file this queue opened.
+    /// The file this database opened.
     public let path: String
+    public var dialect: SQLDialect { .sqlite }
+    public var location: String { path }
     private let writer: GroupCommitWriter
     private let readers: [SerializedConnection]
     private let nextReader = Atomic<Int>(0)
@@ -41,8 +43,8 @@ public final class DatabaseQueue: Sendable {
         path: String,
         migrations: [Migration],
         configuration: Configuration = Configuration()
-    ) async throws -> DatabaseQueue {
-        let queue = try DatabaseQueue(path: path, configuration: configuration)
+    ) async throws -> SQLiteDatabase {
+        let queue = try SQLiteDatabase(path: path, configuration: configuration)
         try await queue.write { db in try Migrator.apply(migrations, in: db) }
         return queue
     }
@@ -73,19 +75,30 @@ public final class DatabaseQueue: Sendable {
     /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`): committed — durably — before
     /// this returns, rolled back when it throws. Writes that arrive together share one
     /// commit (see `GroupCommitWriter`), each isolated in a savepoint.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
         try await writer.write(body)
     }
 
+    /// The same as `write`: SQLite has one writer at a time, which locks everything.
+    public func writeLockingRows<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        try await writer.write(body)
+    }
+
+    /// Nil: processes sharing an SQLite file share a machine and wake each other through
+    /// `JobWakeups` sockets.
+    public func subscribe(channel: String, onNotify: @escaping @Sendable () -> Void) -> (any NotificationSubscription)? {
+        nil
+    }
+
     /// Runs `body` in a read transaction: one consistent snapshot of the database.
-    public func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
         let index = nextReader.wrappingAdd(1, ordering: .relaxed).oldValue % readers.count
         return try await readers[index].run { db in try db.inTransaction("BEGIN DEFERRED", body) }
     }
 }
 
 extension SQLiteConnection {
-    func inTransaction<T>(_ begin: String, _ body: (SQLiteConnection) throws -> T) throws -> T {
+    func inTransaction<T>(_ begin: String, _ body: (any SQLConnection) throws -> T) throws -> T {
         precondition(!isInTransaction, "transactions do not nest")
         try execute(begin)
         do {

@@ -3,11 +3,11 @@ import Foundation
 
 /// One connection to an SQLite database file, with a cache of prepared statements.
 ///
-/// A connection is used by one thread at a time: `DatabaseQueue` owns each connection
+/// A connection is used by one thread at a time: `SQLiteDatabase` owns each connection
 /// and runs every access on its own serial dispatch queue, which is what makes the
 /// `@unchecked Sendable` below safe. Code receives a connection only inside a
 /// transaction closure and must not keep it.
-public final class SQLiteConnection: @unchecked Sendable {
+public final class SQLiteConnection: SQLConnection, @unchecked Sendable {
     let handle: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
     /// Each cached statement's result columns by name, found once when it is prepared.
@@ -92,7 +92,7 @@ public final class SQLiteConnection: @unchecked Sendable {
         var results: [T] = []
         let columns = columnIndexes[statement, default: [:]]
         while try step(statement, sql: sql) {
-            results.append(try map(Row(statement: statement, columns: columns)))
+            results.append(try map(Row(storage: .sqlite(statement: statement, columns: columns))))
         }
         return results
     }
@@ -107,7 +107,7 @@ public final class SQLiteConnection: @unchecked Sendable {
         defer { reset(statement) }
         try bind(arguments, to: statement, sql: sql)
         guard try step(statement, sql: sql) else { return nil }
-        return try map(Row(statement: statement, columns: columnIndexes[statement, default: [:]]))
+        return try map(Row(storage: .sqlite(statement: statement, columns: columnIndexes[statement, default: [:]])))
     }
 
     /// Runs several statements separated by semicolons, without arguments (migrations, pragmas).
@@ -123,6 +123,12 @@ public final class SQLiteConnection: @unchecked Sendable {
 
     /// Whether the connection is inside a transaction.
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    public var dialect: SQLDialect { .sqlite }
+
+    /// Nothing to do: processes on one SQLite file share a machine, and whoever makes a
+    /// job runnable wakes them through `JobWakeups` once the write has committed.
+    public func notify(channel: String) throws {}
 
     private func prepared(_ sql: String) throws -> OpaquePointer {
         if let cached = statements[sql] { return cached }

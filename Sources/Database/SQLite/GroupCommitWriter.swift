@@ -27,7 +27,7 @@ final class GroupCommitWriter: Sendable {
         self.connection = connection
     }
 
-    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let write = TypedPendingWrite(body: body, continuation: continuation)
             let startDrain = state.withLock { state in
@@ -96,23 +96,23 @@ final class GroupCommitWriter: Sendable {
 /// A write waiting for its batch: `perform` runs on the writer's queue, then exactly one
 /// of the `finish` calls answers the caller.
 private protocol PendingWrite: Sendable {
-    func perform(_ db: SQLiteConnection) throws
+    func perform(_ db: any SQLConnection) throws
     func finishCommitted()
     func finish(failure: any Error)
 }
 
 private final class TypedPendingWrite<T: Sendable>: PendingWrite {
-    let body: @Sendable (SQLiteConnection) throws -> T
+    let body: @Sendable (any SQLConnection) throws -> T
     let continuation: CheckedContinuation<T, any Error>
     // Set by `perform` and read by `finishCommitted`, both on the writer's serial queue.
     private let result = Mutex<T?>(nil)
 
-    init(body: @escaping @Sendable (SQLiteConnection) throws -> T, continuation: CheckedContinuation<T, any Error>) {
+    init(body: @escaping @Sendable (any SQLConnection) throws -> T, continuation: CheckedContinuation<T, any Error>) {
         self.body = body
         self.continuation = continuation
     }
 
-    func perform(_ db: SQLiteConnection) throws {
+    func perform(_ db: any SQLConnection) throws {
         let value = try body(db)
         result.withLock { $0 = value }
     }

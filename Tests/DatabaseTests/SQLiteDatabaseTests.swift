@@ -3,7 +3,7 @@ import AurisTestSupport
 import Foundation
 import Testing
 
-@Suite(.timeLimit(.minutes(5))) struct DatabaseQueueTests {
+@Suite(.timeLimit(.minutes(5))) struct SQLiteDatabaseTests {
     let migrations = [
         Migration("test.1", sql: "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, size INTEGER CHECK (size >= 0)) STRICT"),
         Migration("test.2", sql: "CREATE TABLE notes (item_id INTEGER NOT NULL REFERENCES items (id), body BLOB) STRICT"),
@@ -12,7 +12,7 @@ import Testing
     @Test func opensInWALModeWithForeignKeys() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let database = try await DatabaseQueue.open(path: directory.appending("db.sqlite"), migrations: migrations)
+        let database = try await SQLiteDatabase.open(path: directory.appending("db.sqlite"), migrations: migrations)
         let (journal, foreignKeys, synchronous) = try await database.read { db in
             (
                 try db.queryFirst("PRAGMA journal_mode") { row in row["journal_mode"] as String },
@@ -31,7 +31,7 @@ import Testing
     @Test func writeCommitsAndRollsBackOnThrow() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let database = try await DatabaseQueue.open(path: directory.appending("db.sqlite"), migrations: migrations)
+        let database = try await SQLiteDatabase.open(path: directory.appending("db.sqlite"), migrations: migrations)
         try await database.write { db in try db.execute("INSERT INTO items (name, size) VALUES (?, ?)", "kept", 1) }
         struct Abort: Error {}
         await #expect(throws: Abort.self) {
@@ -47,7 +47,7 @@ import Testing
     @Test func errorsCarrySQLiteCodes() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let database = try await DatabaseQueue.open(path: directory.appending("db.sqlite"), migrations: migrations)
+        let database = try await SQLiteDatabase.open(path: directory.appending("db.sqlite"), migrations: migrations)
         try await database.write { db in try db.execute("INSERT INTO items (name, size) VALUES ('a', 1)") }
         do {
             try await database.write { db in try db.execute("INSERT INTO items (name, size) VALUES ('a', 1)") }
@@ -71,7 +71,7 @@ import Testing
     @Test func typedColumnsRoundTrip() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let database = try await DatabaseQueue.open(path: directory.appending("db.sqlite"), migrations: migrations)
+        let database = try await SQLiteDatabase.open(path: directory.appending("db.sqlite"), migrations: migrations)
         let bytes: [UInt8] = [0, 1, 2, 255]
         let row = try await database.write { db in
             try db.execute("INSERT INTO items (name, size) VALUES ('x', NULL)")
@@ -95,11 +95,11 @@ import Testing
         let migrations = migrations
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<8 {
-                group.addTask { _ = try await DatabaseQueue.open(path: path, migrations: migrations) }
+                group.addTask { _ = try await SQLiteDatabase.open(path: path, migrations: migrations) }
             }
             try await group.waitForAll()
         }
-        let database = try await DatabaseQueue.open(path: path, migrations: migrations)
+        let database = try await SQLiteDatabase.open(path: path, migrations: migrations)
         let applied = try await database.read { db in
             try db.query("SELECT identifier FROM schema_migrations ORDER BY identifier") { row in row["identifier"] as String }
         }
