@@ -15,7 +15,10 @@ import Testing
         defer { store.directory.remove() }
         var walk = RandomWalk(store: store, seed: seed)
         try await walk.setUp()
-        for step in 0..<2_000 {
+        // Each step is audited in full; on PostgreSQL every query is a round trip, so its
+        // walks are shorter (each seed still settles dozens of jobs).
+        let steps = store.databaseURL == nil ? 2_000 : 300
+        for step in 0..<steps {
             let operation = try await walk.step()
             let violations = try await store.violations()
             #expect(violations == [], "seed \(seed), step \(step) (\(operation))")
@@ -23,7 +26,7 @@ import Testing
             #expect(mismatches == [], "seed \(seed), step \(step) (\(operation))")
             if !violations.isEmpty || !mismatches.isEmpty { return }
         }
-        #expect(walk.settledCount > 50, "the walk settled too few jobs to mean anything (seed \(seed))")
+        #expect(walk.settledCount > steps / 40, "the walk settled too few jobs to mean anything (seed \(seed))")
     }
 }
 

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import Synchronization
 
 /// One connection to PostgreSQL, used the way `SQLiteConnection` is: each statement
 /// blocks its caller until the server answers.
@@ -112,10 +113,35 @@ public final class PostgreSQLConnection: SQLConnection, @unchecked Sendable {
         }
         let query = PostgresQuery(unsafeSQL: rewritten(sql), binds: bindings)
         do {
-            return try connection.query(query, logger: logger).wait()
+            return try bounded(connection.query(query, logger: logger)).wait()
         } catch {
             throw Self.databaseError(error, sql: sql)
         }
+    }
+
+    /// How long one statement may wait for its answer on our side: the server's own
+    /// `statement_timeout` (30 s) plus a margin, for a connection that died without
+    /// the network telling (the waiting thread would otherwise wait for ever).
+    static let answerTimeout: TimeAmount = .seconds(40)
+
+    /// `future`, failed and the connection closed when no answer came in `answerTimeout`.
+    private func bounded<T>(_ future: EventLoopFuture<T>) -> EventLoopFuture<T> {
+        let promise = future.eventLoop.makePromise(of: T.self)
+        let connection = connection
+        // Both closures run on the future's event loop; the flag keeps the promise from
+        // being completed twice.
+        let settled = OnceFlag()
+        let timeout = future.eventLoop.scheduleTask(in: Self.answerTimeout) {
+            guard settled.claim() else { return }
+            promise.fail(DatabaseError(sqlState: "08006", message: "no answer from the server in 40 s"))
+            connection.close().whenComplete { _ in _ = connection }
+        }
+        future.whenComplete { result in
+            timeout.cancel()
+            guard settled.claim() else { return }
+            promise.completeWith(result)
+        }
+        return promise.futureResult
     }
 
     private func rewritten(_ sql: String) -> String {
@@ -140,6 +166,12 @@ public final class PostgreSQLConnection: SQLConnection, @unchecked Sendable {
         }
         return "\(error)"
     }
+}
+
+/// True for the first `claim()` only.
+private final class OnceFlag: Sendable {
+    private let taken = Atomic<Bool>(false)
+    func claim() -> Bool { !taken.exchange(true, ordering: .relaxed) }
 }
 
 /// SQLite's placeholders in PostgreSQL's spelling: `?N` becomes `$N`, and each bare `?`
