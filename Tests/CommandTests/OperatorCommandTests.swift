@@ -25,14 +25,14 @@ import Testing
             let bytes = try Data(contentsOf: URL(fileURLWithPath: store.directory.appending("auris.sqlite")))
             return bytes.range(of: Data(text.utf8)) != nil
         }
-        let rows = try await store.database.read { db in
+        let found = try await store.database.read { db in
             try db.queryFirst(
                 """
                 SELECT (SELECT count(*) FROM api_keys k WHERE strpos(CAST(k AS TEXT), ?) > 0)
                     + (SELECT count(*) FROM ledger_accounts a WHERE strpos(CAST(a AS TEXT), ?) > 0) AS found
                 """, text, text) { row in row["found"] as Int64 }
         }
-        return rows != 0
+        return found != 0
     }
 
     static func json(_ text: String) throws -> [String: Any] {
