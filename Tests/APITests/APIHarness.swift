@@ -21,8 +21,11 @@ struct APIHarness {
     let alice: Accounts.Created
     let bob: Accounts.Created
 
-    static func make(signupCredits: Int64 = 10, _ configure: (inout APIConfiguration) -> Void = { _ in }) async throws -> APIHarness {
-        let store = try await TestStore.make("auris-api")
+    /// - Parameter sqlite: on SQLite whatever backend the run uses, for tests of SQLite itself.
+    static func make(
+        signupCredits: Int64 = 10, sqlite: Bool = false, _ configure: (inout APIConfiguration) -> Void = { _ in }
+    ) async throws -> APIHarness {
+        let store = try await sqlite ? TestStore.makeSQLite("auris-api") : TestStore.make("auris-api")
         var configuration = APIConfiguration(dataDirectory: store.directory.path)
         configuration.publicURL = "http://auris.test"
         configure(&configuration)

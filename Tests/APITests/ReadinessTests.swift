@@ -9,9 +9,11 @@ import Testing
 /// `/readyz` tells a load balancer whether this server can take work: 503 while the
 /// database cannot take a write, 200 again once it can.
 @Suite(.timeLimit(.minutes(5))) struct ReadinessTests {
+    /// SQLite's single write lock is what this test holds, so it runs on SQLite whatever
+    /// backend the run uses.
     @Test("readyz is 503 unavailable while another connection holds the database's write lock")
     func notReadyWhileTheDatabaseIsLocked() async throws {
-        let harness = try await APIHarness.make()
+        let harness = try await APIHarness.make(sqlite: true)
         defer { harness.remove() }
         // The server's own connections give up on a lock after 200 ms instead of 10 s.
         var impatient = SQLiteDatabase.Configuration()
@@ -41,6 +43,35 @@ import Testing
 
             release.store(true, ordering: .sequentiallyConsistent)
             try await holder.value
+            let ready = try await client.get("/readyz", as: nil)
+            #expect(ready.status == .ok)
+            #expect(try ready.json()["database"] as? String == "writable")
+        }
+    }
+
+    @Test("readyz is 503 unavailable while PostgreSQL refuses this database, 200 again once it takes connections",
+          .enabled(if: TestPostgreSQL.serverURL != nil))
+    func notReadyWhilePostgreSQLRefusesTheDatabase() async throws {
+        let harness = try await APIHarness.make()
+        defer { harness.remove() }
+        let url = try #require(harness.store.databaseURL)
+        let name = try #require(URLComponents(string: url)?.path.dropFirst()).description
+        let server = try PostgreSQLURL(try #require(TestPostgreSQL.serverURL))
+        let app = try harness.application()
+
+        try await app.test(.router) { client in
+            // No new connection to the database, and the server's own ones cut, as when
+            // an operator takes it away or the server restarts.
+            try await PostgreSQLDatabase.run(script: """
+                ALTER DATABASE \(name) ALLOW_CONNECTIONS false;
+                SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)' AND pid <> pg_backend_pid();
+                """, at: server)
+            let blocked = try await client.get("/readyz", as: nil)
+            #expect(blocked.status == .serviceUnavailable)
+            #expect(try blocked.errorCode() == "unavailable")
+            #expect(try await client.get("/healthz", as: nil).status == .ok, "alive, only not ready")
+
+            try await PostgreSQLDatabase.run(script: "ALTER DATABASE \(name) ALLOW_CONNECTIONS true", at: server)
             let ready = try await client.get("/readyz", as: nil)
             #expect(ready.status == .ok)
             #expect(try ready.json()["database"] as? String == "writable")

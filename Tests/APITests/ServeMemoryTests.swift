@@ -10,17 +10,16 @@ import Testing
 @Suite(.timeLimit(.minutes(5))) struct ServeMemoryTests {
     @Test("peak memory of auris serve grows far less than the bodies of large uploads")
     func peakMemoryDoesNotFollowTheBody() async throws {
-        let directory = try TemporaryDirectory("auris-serve-memory")
-        defer { directory.remove() }
-        let database = try await AurisStore.open(dataDirectory: directory.path)
-        let account = try await Accounts(database: database).create(name: "memory", signupCredits: 1_000)
+        let store = try await TestStore.make("auris-serve-memory")
+        defer { store.directory.remove() }
+        let account = try await Accounts(database: store.database).create(name: "memory", signupCredits: 1_000)
         let small = try await AudioFixtures.wav(seconds: 4, sampleRate: 16_000)
         let large = try await AudioFixtures.wav(seconds: 256, sampleRate: 16_000)
         let medium = try await AudioFixtures.wav(seconds: 64, sampleRate: 16_000)
         let largeBytes = try Self.size(large), mediumBytes = try Self.size(medium)
         #expect(largeBytes > 8_000_000 && mediumBytes > 2_000_000)
 
-        let server = try ServeProcess(dataDirectory: directory.path)
+        let server = try ServeProcess(environment: store.environment)
         defer { server.stop() }
         let port = try await server.waitUntilServing()
         for raw in [true, false, true] {
@@ -71,15 +70,15 @@ final class ServeProcess: @unchecked Sendable {
     private let process = Process()
     let port = Int.random(in: 20_000..<60_000)
 
-    init(dataDirectory: String) throws {
+    /// - Parameter environment: the store's (`TestStore.environment`).
+    init(environment: [String: String]) throws {
         process.executableURL = URL(fileURLWithPath: try ExecutableLocator.path(of: "auris"))
         process.arguments = ["serve", "--port", String(port)]
         process.environment = ProcessInfo.processInfo.environment.merging(
-            [
-                "AURIS_DATA_DIR": dataDirectory,
+            environment.merging([
                 // Accepts uploads without subtitles; no worker runs, and the port is closed.
                 "AURIS_ENGINE": "openai", "OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": "http://127.0.0.1:9",
-            ]) { $1 }
+            ]) { $1 }) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -17,8 +17,17 @@ public struct TestStore: Sendable {
     public let databaseURL: String?
 
     public static func make(_ label: String = "auris-store") async throws -> TestStore {
+        try await make(label, databaseURL: try await TestPostgreSQL.freshDatabaseURL())
+    }
+
+    /// A store on SQLite whatever backend the run uses, for tests about SQLite itself
+    /// (its file, its write lock, its old schemas).
+    public static func makeSQLite(_ label: String = "auris-store") async throws -> TestStore {
+        try await make(label, databaseURL: nil)
+    }
+
+    private static func make(_ label: String, databaseURL url: String?) async throws -> TestStore {
         let directory = try TemporaryDirectory(label)
-        let url = try await TestPostgreSQL.freshDatabaseURL()
         let database = try await AurisStore.open(dataDirectory: directory.path, databaseURL: url, migrations: Self.migrations)
         return TestStore(directory: directory, database: database, clock: ManualClock(), databaseURL: url)
     }

@@ -9,9 +9,9 @@ import Testing
 /// disputed purchase it had spent, and its jobs may start again.
 @Suite struct DebtCommandTests {
     @Test func forgivingADebtLetsTheAccountQueueAgain() async throws {
-        let directory = try TemporaryDirectory("auris-cli-debt")
-        defer { directory.remove() }
-        let database = try await AurisStore.open(dataDirectory: directory.path)
+        let store = try await TestStore.make("auris-cli-debt")
+        defer { store.directory.remove() }
+        let database = store.database
         let accounts = Accounts(database: database)
         let user = try await accounts.create(name: "Ada", signupCredits: 4)
         _ = try await database.write { db in
@@ -23,7 +23,7 @@ import Testing
         let job = EnqueueRequest(account: user.id, credits: 1, durationMilliseconds: 1_000, payload: "{}")
         await #expect(throws: LedgerError.accountInDebt(credits: 6)) { try await queue.enqueue(job) }
 
-        let environment = ["AURIS_DATA_DIR": directory.path]
+        let environment = store.environment
         let auris = try ExecutableLocator.path(of: "auris")
         let forgiven = try await runProcess(auris, ["credits", "forgive", "--account", "\(user.id.rawValue)", "--reason", "goodwill"], environment: environment)
         #expect(forgiven.status == 0, "\(forgiven.standardError)")

@@ -8,8 +8,31 @@ import Testing
 /// The `auris` commands an operator runs, as processes, on a data folder of their own:
 /// each checked by what it prints and by what it did to the database.
 @Suite(.timeLimit(.minutes(5))) struct OperatorCommandTests {
+    /// `auris` on `store`'s database, as an operator's shell with its variables runs it.
+    func auris(_ arguments: [String], on store: TestStore) async throws -> ProcessResult {
+        try await runProcess(try ExecutableLocator.path(of: "auris"), arguments, environment: store.environment)
+    }
+
+    /// `auris` with a data folder and no database, for commands that open none.
     func auris(_ arguments: [String], dataDirectory: String) async throws -> ProcessResult {
         try await runProcess(try ExecutableLocator.path(of: "auris"), arguments, environment: ["AURIS_DATA_DIR": dataDirectory])
+    }
+
+    /// Whether `text` is stored in plain: anywhere in the SQLite file, or on PostgreSQL
+    /// in any row of the tables that hold accounts and their keys.
+    static func storesInPlain(_ text: String, _ store: TestStore) async throws -> Bool {
+        guard store.databaseURL != nil else {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: store.directory.appending("auris.sqlite")))
+            return bytes.range(of: Data(text.utf8)) != nil
+        }
+        let found = try await store.database.read { db in
+            try db.queryFirst(
+                """
+                SELECT (SELECT count(*) FROM api_keys k WHERE strpos(CAST(k AS TEXT), ?) > 0)
+                    + (SELECT count(*) FROM ledger_accounts a WHERE strpos(CAST(a AS TEXT), ?) > 0) AS found
+                """, text, text) { row in row["found"] as Int64 }
+        }
+        return found != 0
     }
 
     static func json(_ text: String) throws -> [String: Any] {
@@ -22,18 +45,17 @@ import Testing
     }
 
     @Test func accountsCreateStoresTheAccountWithItsCreditsAndAHashedKey() async throws {
-        let directory = try TemporaryDirectory("auris-cli")
-        defer { directory.remove() }
-        let created = try await auris(["accounts", "create", "--name", "Ada", "--credits", "12"], dataDirectory: directory.path)
+        let store = try await TestStore.make("auris-cli")
+        defer { store.directory.remove() }
+        let created = try await auris(["accounts", "create", "--name", "Ada", "--credits", "12"], on: store)
         #expect(created.status == 0, "\(created.standardError)")
         let account = try Self.json(created.standardOutput)
         let id = try #require(account["id"] as? Int)
         let key = try #require(account["api_key"] as? String)
         #expect(key.hasPrefix("ak_"))
-        let databaseBytes = try Data(contentsOf: URL(fileURLWithPath: directory.appending("auris.sqlite")))
-        #expect(databaseBytes.range(of: Data(key.utf8)) == nil, "the key is stored only as a hash")
+        #expect(try await !Self.storesInPlain(key, store), "the key is stored only as a hash")
 
-        let database = try await AurisStore.open(dataDirectory: directory.path)
+        let database = store.database
         let accounts = Accounts(database: database)
         #expect(try await accounts.authenticate(apiKey: key) == AccountID(rawValue: Int64(id)), "the printed key opens the printed account")
         #expect(try await accounts.balance(of: AccountID(rawValue: Int64(id))) == Balance(available: 12, held: 0, received: 12, spent: 0))
@@ -42,20 +64,20 @@ import Testing
         }
         #expect(name == "Ada")
 
-        let unnamed = try await auris(["accounts", "create", "--name", "  ", "--credits", "1"], dataDirectory: directory.path)
+        let unnamed = try await auris(["accounts", "create", "--name", "  ", "--credits", "1"], on: store)
         #expect(unnamed.status != 0 && unnamed.standardError.contains("--name must be 1 to 200 characters"), "\(unnamed.standardError)")
         #expect(try await Self.transferCount(database) == 1, "only Ada's signup grant")
     }
 
     @Test func creditsGrantMovesCreditsThroughTheLedgerOrRefusesWithAReason() async throws {
-        let directory = try TemporaryDirectory("auris-cli")
-        defer { directory.remove() }
-        let database = try await AurisStore.open(dataDirectory: directory.path)
+        let store = try await TestStore.make("auris-cli")
+        defer { store.directory.remove() }
+        let database = store.database
         let accounts = Accounts(database: database)
         let id = try await accounts.create(name: "Ada", signupCredits: 12).id
 
         let granted = try await auris(
-            ["credits", "grant", "--account", "\(id.rawValue)", "--credits", "5", "--reason", "goodwill"], dataDirectory: directory.path)
+            ["credits", "grant", "--account", "\(id.rawValue)", "--credits", "5", "--reason", "goodwill"], on: store)
         #expect(granted.status == 0, "\(granted.standardError)")
         let output = try Self.json(granted.standardOutput)
         #expect(output["available"] as? Int == 17 && output["granted"] as? Int == 5 && output["account"] as? Int == Int(id.rawValue))
@@ -65,9 +87,9 @@ import Testing
         #expect(history.first?.transferID == output["transfer_id"] as? String)
 
         let transfers = try await Self.transferCount(database)
-        let unknown = try await auris(["credits", "grant", "--account", "999", "--credits", "5"], dataDirectory: directory.path)
+        let unknown = try await auris(["credits", "grant", "--account", "999", "--credits", "5"], on: store)
         #expect(unknown.status != 0 && unknown.standardError.contains("no user account 999"), "\(unknown.standardError)")
-        let zero = try await auris(["credits", "grant", "--account", "\(id.rawValue)", "--credits", "0"], dataDirectory: directory.path)
+        let zero = try await auris(["credits", "grant", "--account", "\(id.rawValue)", "--credits", "0"], on: store)
         #expect(zero.status != 0 && zero.standardError.contains("--credits must be between 1 and 1000000"), "\(zero.standardError)")
         #expect(zero.standardOutput.isEmpty && unknown.standardOutput.isEmpty)
         #expect(try await Self.transferCount(database) == transfers, "a refused grant moves nothing")
@@ -75,39 +97,39 @@ import Testing
     }
 
     @Test func jobsListShowsTheQueueByState() async throws {
-        let directory = try TemporaryDirectory("auris-cli")
-        defer { directory.remove() }
-        let database = try await AurisStore.open(dataDirectory: directory.path)
+        let store = try await TestStore.make("auris-cli")
+        defer { store.directory.remove() }
+        let database = store.database
         let id = try await Accounts(database: database).create(name: "Ada", signupCredits: 10).id
         let job = try await JobQueue(database: database).enqueue(EnqueueRequest(
             account: id, credits: 2, durationMilliseconds: 15_000, payload: "{}")).job
 
-        let listed = try await auris(["jobs", "list", "--status", "queued"], dataDirectory: directory.path)
+        let listed = try await auris(["jobs", "list", "--status", "queued"], on: store)
         #expect(listed.status == 0, "\(listed.standardError)")
         let row = try #require(listed.standardOutput.split(separator: "\n").first { $0.hasPrefix(job.id) }, "\(listed.standardOutput)")
         let cells = row.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         #expect(Array(cells.prefix(7)) == [job.id, "\(id)", "queued", "-", "0%", "0/\(job.maxAttempts)", "2"], "\(row)")
-        let none = try await auris(["jobs", "list", "--status", "succeeded"], dataDirectory: directory.path)
+        let none = try await auris(["jobs", "list", "--status", "succeeded"], on: store)
         #expect(none.status == 0 && none.standardOutput.contains("(no jobs)") && !none.standardOutput.contains(job.id))
-        let badStatus = try await auris(["jobs", "list", "--status", "done"], dataDirectory: directory.path)
+        let badStatus = try await auris(["jobs", "list", "--status", "done"], on: store)
         #expect(badStatus.status != 0 && badStatus.standardError.contains("--status must be one of queued, running"), "\(badStatus.standardError)")
     }
 
     @Test func ledgerVerifyPassesASoundLedgerAndNamesEachBrokenInvariant() async throws {
-        let directory = try TemporaryDirectory("auris-cli")
-        defer { directory.remove() }
-        let database = try await AurisStore.open(dataDirectory: directory.path)
+        let store = try await TestStore.make("auris-cli")
+        defer { store.directory.remove() }
+        let database = store.database
         let id = try await Accounts(database: database).create(name: "Ada", signupCredits: 10).id
         _ = try await JobQueue(database: database).enqueue(EnqueueRequest(
             account: id, credits: 2, durationMilliseconds: 15_000, payload: "{}"))
 
-        let verified = try await auris(["ledger", "verify"], dataDirectory: directory.path)
+        let verified = try await auris(["ledger", "verify"], on: store)
         #expect(verified.status == 0, "\(verified.standardError)")
         #expect(verified.standardOutput == "ledger verify: ok, all invariants hold\n" && verified.standardError.isEmpty)
         _ = try await database.write { db in
             try db.execute("UPDATE ledger_accounts SET debits_pending = 0 WHERE id = ?", id.rawValue)
         }
-        let tampered = try await auris(["ledger", "verify"], dataDirectory: directory.path)
+        let tampered = try await auris(["ledger", "verify"], on: store)
         #expect(tampered.status == 1)
         #expect(tampered.standardOutput.isEmpty)
         let lines = tampered.standardError.split(separator: "\n").map(String.init)

@@ -14,7 +14,7 @@ import Glibc
 /// 127.0.0.1, clients on the HTTP API. Every test ends with the ledger verified.
 @Suite(.serialized, .timeLimit(.minutes(10))) struct UpEndToEndTests {
     struct Fixture {
-        let directory: TemporaryDirectory
+        let store: TestStore
         let fake: FakeOpenAIServer
         let accounts: Accounts
         let apiKey: String
@@ -22,21 +22,22 @@ import Glibc
         let database: any SQLDatabase
 
         static func make(credits: Int64 = 10) async throws -> Fixture {
-            let directory = try TemporaryDirectory("auris-system")
+            let store = try await TestStore.make("auris-system")
             let fake = FakeOpenAIServer()
             _ = try await fake.start()
-            let database = try await AurisStore.open(dataDirectory: directory.path)
-            let accounts = Accounts(database: database)
+            let accounts = Accounts(database: store.database)
             let created = try await accounts.create(name: "system", signupCredits: credits)
-            return Fixture(directory: directory, fake: fake, accounts: accounts, apiKey: created.apiKey, account: created.id, database: database)
+            return Fixture(store: store, fake: fake, accounts: accounts, apiKey: created.apiKey, account: created.id, database: store.database)
         }
 
+        var directory: TemporaryDirectory { store.directory }
+
         func environment(_ extra: [String: String] = [:]) -> [String: String] {
-            [
+            store.environment.merging([
                 "AURIS_ENGINE": "openai", "OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": fake.baseURL,
                 "AURIS_RETRY_BASE_MS": "200", "AURIS_LEASE_SECONDS": "4", "AURIS_SHUTDOWN_GRACE_SECONDS": "5",
                 "AURIS_POLL_MS": "100",
-            ].merging(extra) { $1 }
+            ]) { $1 }.merging(extra) { $1 }
         }
 
         func clip(seconds: Int) async throws -> String {

@@ -8,7 +8,8 @@ import Testing
 @testable import Worker
 
 /// A job queued before uploads had ids, whose payload named its files by absolute path,
-/// still runs after the upgrade, and its upload is still found by id.
+/// still runs after the upgrade, and its upload is still found by id. Such data folders
+/// exist only on SQLite, so this runs on SQLite whatever backend the run uses.
 @Suite struct LegacyJobTests {
     @Test func aJobQueuedWithUploadPathsRunsAfterTheUpgrade() async throws {
         let directory = try TemporaryDirectory("auris-legacy")

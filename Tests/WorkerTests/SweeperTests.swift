@@ -66,8 +66,15 @@ import Testing
         let fixture = try await WorkerFixture()
         defer { fixture.remove() }
         let plan = try await fixture.store.database.read { db in
-            try db.query("EXPLAIN QUERY PLAN " + JobQueue.unfinishedJobOfUploadSQL, "up_x") { row in row["detail"] as String }
+            switch db.dialect {
+            case .sqlite:
+                return try db.query("EXPLAIN QUERY PLAN " + JobQueue.unfinishedJobOfUploadSQL, "up_x") { row in row["detail"] as String }
+            case .postgresql:
+                // A few rows read fastest without an index: ask whether the index can answer.
+                try db.execute("SET LOCAL enable_seqscan = off")
+                return try db.query("EXPLAIN " + JobQueue.unfinishedJobOfUploadSQL, "up_x") { row in row["QUERY PLAN"] as String }
+            }
         }
-        #expect(plan.contains { $0.contains("INDEX jobs_upload") }, "\(plan)")
+        #expect(plan.contains { $0.contains("jobs_upload") }, "\(plan)")
     }
 }

@@ -20,8 +20,9 @@ struct WorkerFixture {
     let account: AccountID
     let draining = DrainState()
 
-    init(_ configure: (inout JobQueue.Configuration) -> Void = { _ in }) async throws {
-        store = try await TestStore.make("auris-worker")
+    /// - Parameter sqlite: on SQLite whatever backend the run uses, for tests of SQLite itself.
+    init(sqlite: Bool = false, _ configure: (inout JobQueue.Configuration) -> Void = { _ in }) async throws {
+        store = try await sqlite ? TestStore.makeSQLite("auris-worker") : TestStore.make("auris-worker")
         queue = store.queue(configure)
         files = JobFiles(dataDirectory: store.directory.path)
         try files.createDirectories()
