@@ -36,7 +36,7 @@ public enum TestPostgreSQL {
     private static let recent = Mutex(RecentDatabases())
 
     private struct RecentDatabases {
-        static let kept = 16
+        static let kept = 64
         var names: [String] = []
 
         /// Adds `name`; returns the names no longer kept.
