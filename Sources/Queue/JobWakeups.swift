@@ -10,7 +10,8 @@ import Glibc
 /// once it has released a dead worker's leases) sends one byte to each of them.
 ///
 /// A lost wake-up costs only latency — workers still poll — so sending never blocks
-/// and never fails its caller. (On PostgreSQL, `LISTEN/NOTIFY` would take this role.)
+/// and never fails its caller. On PostgreSQL, workers on every host also wake on
+/// `LISTEN/NOTIFY` (`SQLDatabase.subscribe`).
 ///
 /// ```swift
 /// let wakeups = JobWakeups(dataDirectory: "data")
