@@ -156,20 +156,13 @@ private final class ConnectionSlot: @unchecked Sendable {
     }
 
     func run<T: Sendable>(_ body: @escaping @Sendable (PostgreSQLConnection) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { [self] in
-                continuation.resume(with: Result { try runHere(body) })
-            }
-        }
+        try await queue.run { [self] in try runHere(body) }
     }
 
     func close() async {
-        await withCheckedContinuation { continuation in
-            queue.async { [self] in
-                try? connection?.connection.close().wait()
-                connection = nil
-                continuation.resume()
-            }
+        try? await queue.run { [self] in
+            try? connection?.connection.close().wait()
+            connection = nil
         }
     }
 

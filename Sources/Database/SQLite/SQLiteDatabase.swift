@@ -124,10 +124,6 @@ private final class SerializedConnection: Sendable {
     }
 
     func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { [connection] in
-                continuation.resume(with: Result { try body(connection) })
-            }
-        }
+        try await queue.run { [connection] in try body(connection) }
     }
 }
