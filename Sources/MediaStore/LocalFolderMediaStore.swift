@@ -59,10 +59,12 @@ public struct LocalFolderMediaStore: MediaStore {
         if unlink(file) != 0 && errno != ENOENT {
             throw MediaStoreError.fileError("cannot remove \(file): errno \(errno)")
         }
-        // Empty folders left by removed keys (`uploads/<id>/`) go too, up to the root.
+        // Folders the key emptied (`uploads/<id>/`) go too, but not the top ones (`uploads/`).
         var folder = (file as NSString).deletingLastPathComponent
-        while folder.count > root.count, folder.hasPrefix(root), rmdir(folder) == 0 {
+        var depth = key.segments.count - 1
+        while depth > 1, rmdir(folder) == 0 {
             folder = (folder as NSString).deletingLastPathComponent
+            depth -= 1
         }
     }
 

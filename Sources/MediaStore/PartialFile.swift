@@ -16,14 +16,15 @@ final class PartialFile {
         let url = URL(fileURLWithPath: destinationPath)
         let folder = url.deletingLastPathComponent().path
         temporaryPath = folder + "/." + url.lastPathComponent + ".partial-" + UUID().uuidString.prefix(8)
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw .fileError("cannot create the folder \(folder): \(error)")
+        // Twice: a local store's delete may remove the emptied folder just as it is made.
+        var created = false
+        for _ in 0..<2 where !created {
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            created = FileManager.default.createFile(atPath: temporaryPath, contents: nil)
         }
-        guard FileManager.default.createFile(atPath: temporaryPath, contents: nil),
-            let handle = FileHandle(forWritingAtPath: temporaryPath)
-        else { throw .fileError("cannot create \(temporaryPath)") }
+        guard created, let handle = FileHandle(forWritingAtPath: temporaryPath) else {
+            throw .fileError("cannot create \(temporaryPath) (errno \(errno))")
+        }
         self.handle = handle
     }
 

@@ -48,7 +48,7 @@ struct MediaSample {
         try await store.delete(key)
         #expect(try await store.sizeBytes(of: key) == nil)
         #expect(!FileManager.default.fileExists(atPath: folder.appending("data/uploads/u1")))
-        #expect(FileManager.default.fileExists(atPath: folder.appending("data")))
+        #expect(FileManager.default.fileExists(atPath: folder.appending("data/uploads")))
         try await store.delete(key)
     }
 
