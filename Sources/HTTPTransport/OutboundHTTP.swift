@@ -3,7 +3,7 @@ import Foundation
 public import NIOCore
 public import NIOHTTP1
 
-/// The one way Auris calls another service over HTTP (OpenAI, Stripe): one process-wide
+/// The one way Auris calls another service over HTTP (OpenAI, Stripe, S3): one process-wide
 /// AsyncHTTPClient, a pool of kept-alive connections per host, shared by every caller.
 ///
 /// - It never follows redirects: each service answers where its base URL says, and a
@@ -58,10 +58,23 @@ public enum OutboundHTTP {
     public static func send(
         _ request: HTTPClientRequest, timeoutSeconds: Double, maxAnswerBytes: Int
     ) async throws -> Answer {
-        try await withDeadline(seconds: timeoutSeconds + deadlineGraceSeconds) {
-            let response = try await client.execute(request, timeout: .milliseconds(Int64(timeoutSeconds * 1_000)))
+        try await exchange(request, timeoutSeconds: timeoutSeconds) { response in
             let body = try await response.body.collect(upTo: maxAnswerBytes)
             return Answer(status: Int(response.status.code), headers: response.headers, body: body)
+        }
+    }
+
+    /// Sends `request` and lets `read` consume the answer as it arrives (a large download
+    /// streamed to a file), under the same deadline as ``send(_:timeoutSeconds:maxAnswerBytes:)``:
+    /// the whole exchange, body included, is cut a second after `timeoutSeconds`.
+    /// - Throws: what `read` or the transport throws, or `HTTPClientError.deadlineExceeded`.
+    public static func exchange<T: Sendable>(
+        _ request: HTTPClientRequest, timeoutSeconds: Double,
+        read: @escaping @Sendable (HTTPClientResponse) async throws -> T
+    ) async throws -> T {
+        try await withDeadline(seconds: timeoutSeconds + deadlineGraceSeconds) {
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(timeoutSeconds * 1_000)))
+            return try await read(response)
         }
     }
 

@@ -1,0 +1,33 @@
+/// Where uploads and results live, so that the API and workers need not share a disk:
+/// a local folder for one machine, an S3-compatible bucket for several
+/// (docs/ARCHITECTURE.md, "Media store"). Callers speak in keys, never in paths.
+///
+/// Every method throws ``MediaStoreError``.
+///
+/// ```swift
+/// let key = try MediaKey("uploads/\(uploadID)/source")
+/// try await store.put(fileAtPath: spooled, as: key, sha256Hex: digest)
+/// let sizeBytes = try await store.get(key, toFileAtPath: workFolder + "/source")
+/// ```
+public protocol MediaStore: Sendable {
+    /// Stores the file at `filePath` under `key`, replacing what was there. The store checks
+    /// the bytes it received against `sha256Hex` (lowercase hex) and refuses a mismatch, so
+    /// a stored object is never a torn or altered copy.
+    func put(fileAtPath filePath: String, as key: MediaKey, sha256Hex: String) async throws
+
+    /// Writes the object to `filePath` (through a temporary name in the same folder, renamed
+    /// once complete and its size checked) and returns its size in bytes. Nothing is left at
+    /// `filePath` or beside it when this throws.
+    @discardableResult
+    func get(_ key: MediaKey, toFileAtPath filePath: String) async throws -> Int64
+
+    /// The object's size in bytes, or nil when there is none under `key`.
+    func sizeBytes(of key: MediaKey) async throws -> Int64?
+
+    /// Removes the object; removing one that is absent succeeds.
+    func delete(_ key: MediaKey) async throws
+
+    /// A URL that lets anyone holding it GET the object for `expiresInSeconds`, or nil when
+    /// this store cannot hand out URLs (the caller streams the object instead).
+    func presignedGetURL(for key: MediaKey, expiresInSeconds: Int) throws -> String?
+}
