@@ -15,6 +15,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
@@ -116,7 +117,7 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
-                "Queue", "Dubbing", "Database",
+                "Queue", "Dubbing", "Database", "MediaStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -125,7 +126,8 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Queue", "Billing", "Payments", "Media", "Database", "Dubbing",
+                "Queue", "Billing", "Payments", "Media", "Database", "Dubbing", "MediaStore",
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -141,7 +143,7 @@ let package = Package(
         .executableTarget(
             name: "auris",
             dependencies: [
-                "Database", "Billing", "Payments", "Queue", "Media", "Dubbing", "Worker", "API",
+                "Database", "Billing", "Payments", "Queue", "Media", "Dubbing", "Worker", "API", "MediaStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -167,13 +169,15 @@ let package = Package(
         .target(
             name: "AurisTestSupport",
             dependencies: [
-                "Database", "Billing", "Payments", "Queue", "Media",
+                "Database", "Billing", "Payments", "Queue", "Media", "MediaStore", "HTTPTransport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
@@ -235,7 +239,8 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Queue", "Billing", "Database", "Dubbing", "AurisTestSupport",
+                "API", "Queue", "Billing", "Database", "Dubbing", "AurisTestSupport", "MediaStore", "HTTPTransport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -253,7 +258,7 @@ let package = Package(
         .testTarget(
             name: "WorkerTests",
             dependencies: [
-                "Worker", "Queue", "Billing", "Database", "Dubbing", "AurisTestSupport",
+                "Worker", "Queue", "Billing", "Database", "Dubbing", "AurisTestSupport", "MediaStore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

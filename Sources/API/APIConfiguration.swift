@@ -1,12 +1,20 @@
 import Dubbing
+public import MediaStore
 public import Queue
 
 /// Everything the HTTP API needs to know, resolved from flags and environment by `auris`.
 public struct APIConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     public var port: Int = 8080
-    /// `AURIS_DATA_DIR`: the database, uploads and results.
+    /// `AURIS_DATA_DIR`: the database on SQLite, and this host's upload spool.
     public var dataDirectory: String
+    /// `AURIS_MEDIA_URL`: where uploads are put and results read; by default a folder in
+    /// `dataDirectory`.
+    public var media: any MediaStore
+    /// `AURIS_RESULT_REDIRECT=1`: a result download is redirected to a presigned URL of
+    /// the store, valid this long, instead of streamed through the API (when the store
+    /// hands out URLs: S3 does, a local folder does not).
+    public var resultRedirectSeconds: Int?
     /// `AURIS_MAX_UPLOAD_BYTES`: the largest audio file accepted.
     public var maxUploadBytes: Int64 = 200 * 1_024 * 1_024
     /// `AURIS_MAX_DURATION_SECONDS`: the longest audio accepted.
@@ -31,6 +39,7 @@ public struct APIConfiguration: Sendable {
 
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory
+        media = LocalFolderMediaStore(root: dataDirectory)
     }
 
     var files: JobFiles { JobFiles(dataDirectory: dataDirectory) }

@@ -60,4 +60,8 @@ public struct APIError: HTTPResponseError, Sendable {
         APIError(.internalServerError, "internal_error", "something went wrong on our side; nothing was charged for it")
     }
     static func unavailable(_ message: String) -> APIError { APIError(.serviceUnavailable, "unavailable", message) }
+    /// The media store refused or could not take an upload, or give a result back.
+    static func mediaStoreUnavailable(_ message: String) -> APIError {
+        APIError(.serviceUnavailable, "media_store_unavailable", message)
+    }
 }

@@ -75,7 +75,8 @@ public enum AurisAPI {
         logger: Logger,
         payments: Payments? = nil
     ) throws -> some ApplicationProtocol {
-        try JobFiles(dataDirectory: configuration.dataDirectory).createDirectories()
+        try configuration.files.createDirectories()
+        configuration.files.removeStaleSpool(olderThanSeconds: Double(max(3_600, 2 * configuration.bodyProgressTimeoutSeconds)))
         let router = router(configuration: configuration, database: database, engine: engine, payments: payments)
         return Application(
             router: router,

@@ -49,6 +49,19 @@ public enum OutboundHTTP {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
+    /// Returns once every task queued on the client's event loops before this call has
+    /// run. A streamed request body waits on this before it reads its next chunk: the
+    /// client writes a chunk without waiting for it to be sent and learns only later, on
+    /// the connection's event loop, that the socket is full, so a body read from a fast
+    /// disk would otherwise run megabytes ahead of a slow server. Event loops run their
+    /// tasks in order, so after this the earlier chunk's write has happened and, if the
+    /// socket is full, the client has paused the body.
+    public static func awaitQueuedWrites() async throws {
+        for eventLoop in client.eventLoopGroup.makeIterator() {
+            try await eventLoop.submit {}.get()
+        }
+    }
+
     /// Sends `request` and collects its answer.
     /// - Parameters:
     ///   - timeoutSeconds: the request's time limit; the whole exchange is cut a second later.

@@ -1,11 +1,13 @@
 import Foundation
+import HTTPTransport
 import NIOCore
 
 /// A local file read in chunks, as an upload body: a file of any size is sent without
-/// holding it in memory, and a retried request reads it again from the start.
+/// holding it in memory (each chunk waits for the one before to be written), and a
+/// retried request reads it again from the start.
 struct FileChunks: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
-    static let chunkBytes = 256 * 1024
+    static let chunkBytes = 64 * 1024
 
     let path: String
 
@@ -15,6 +17,7 @@ struct FileChunks: AsyncSequence, Sendable {
 
         mutating func next() async throws -> ByteBuffer? {
             guard let handle else { throw MediaStoreError.fileError("cannot open \(path)") }
+            try await OutboundHTTP.awaitQueuedWrites()
             guard let data = try handle.read(upToCount: FileChunks.chunkBytes), !data.isEmpty else {
                 try? handle.close()
                 return nil

@@ -1,4 +1,5 @@
 import Foundation
+public import NIOCore
 
 /// The media store of one machine, and the default: objects are files under `root`
 /// (`<root>/uploads/…`, `<root>/results/…`, the layout Auris always had). A put copies
@@ -48,6 +49,18 @@ public struct LocalFolderMediaStore: MediaStore {
             throw error
         }
         return expectedBytes
+    }
+
+    @discardableResult
+    public func read(_ key: MediaKey, into write: @escaping @Sendable (ByteBuffer) async throws -> Void) async throws -> Int64 {
+        let source = path(of: key)
+        guard FileManager.default.fileExists(atPath: source) else { throw MediaStoreError.notFound(key) }
+        var sizeBytes: Int64 = 0
+        for try await chunk in FileChunks(path: source) {
+            sizeBytes += Int64(chunk.readableBytes)
+            try await write(chunk)
+        }
+        return sizeBytes
     }
 
     public func sizeBytes(of key: MediaKey) async throws -> Int64? {

@@ -1,3 +1,5 @@
+public import NIOCore
+
 /// Where uploads and results live, so that the API and workers need not share a disk:
 /// a local folder for one machine, an S3-compatible bucket for several
 /// (docs/ARCHITECTURE.md, "Media store"). Callers speak in keys, never in paths.
@@ -20,6 +22,13 @@ public protocol MediaStore: Sendable {
     /// `filePath` or beside it when this throws.
     @discardableResult
     func get(_ key: MediaKey, toFileAtPath filePath: String) async throws -> Int64
+
+    /// Hands the object's bytes to `write` as they arrive, one chunk at a time and never
+    /// more than one ahead of it, and returns how many there were. Nothing is retried
+    /// once a byte has been handed over: a failure after that throws.
+    /// - Throws: `not_found` when there is no object; what `write` throws, as it threw it.
+    @discardableResult
+    func read(_ key: MediaKey, into write: @escaping @Sendable (ByteBuffer) async throws -> Void) async throws -> Int64
 
     /// The object's size in bytes, or nil when there is none under `key`.
     func sizeBytes(of key: MediaKey) async throws -> Int64?

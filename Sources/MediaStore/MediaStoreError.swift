@@ -34,7 +34,7 @@ public struct MediaStoreError: Error, CustomStringConvertible, Sendable, Equatab
     public var description: String { "\(code): \(message)" }
 
     /// Worth another attempt: the store was unreachable, slow or overloaded.
-    var isTransient: Bool { kind == .unavailable || kind == .timeout }
+    public var isTransient: Bool { kind == .unavailable || kind == .timeout }
 
     static func invalidKey(_ key: String, _ reason: String) -> MediaStoreError {
         MediaStoreError(.invalidKey, "the media key \(key.debugDescription) is refused: \(reason)")

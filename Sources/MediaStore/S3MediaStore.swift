@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 public import Foundation
 import HTTPTransport
-import NIOCore
+public import NIOCore
 import NIOHTTP1
 
 /// The media store of several machines: objects in an S3-compatible bucket (AWS, MinIO,
@@ -73,6 +73,45 @@ public struct S3MediaStore: MediaStore {
                 throw S3ErrorAnswer.error(transport: error, timeoutSeconds: transferTimeoutSeconds)
             }
         }
+    }
+
+    @discardableResult
+    public func read(_ key: MediaKey, into write: @escaping @Sendable (ByteBuffer) async throws -> Void) async throws -> Int64 {
+        let handedOver = ByteCount()
+        do {
+            return try await retry.run {
+                let request = signedRequest(.GET, key)
+                do {
+                    return try await OutboundHTTP.exchange(request, timeoutSeconds: transferTimeoutSeconds) { response in
+                        guard response.status.code == 200 else {
+                            let body = try await response.body.collect(upTo: S3ErrorAnswer.maxErrorBodyBytes)
+                            throw S3ErrorAnswer.error(status: Int(response.status.code), body: body, key: key)
+                        }
+                        for try await chunk in response.body {
+                            handedOver.add(chunk.readableBytes)
+                            try await write(chunk)
+                        }
+                        let announced = response.headers.first(name: "content-length").flatMap { Int64($0) }
+                        if let announced, announced != handedOver.value {
+                            throw MediaStoreError.badAnswer("S3 sent \(handedOver.value) bytes of \(key), not the \(announced) it announced")
+                        }
+                        return handedOver.value
+                    }
+                } catch {
+                    let mapped = S3ErrorAnswer.error(transport: error, timeoutSeconds: transferTimeoutSeconds)
+                    // The reader has part of the object: another attempt would hand it over twice.
+                    guard handedOver.value == 0 else { throw HandedOver(underlying: mapped) }
+                    throw mapped
+                }
+            }
+        } catch let error as HandedOver {
+            throw error.underlying
+        }
+    }
+
+    /// A failure after bytes were handed to the reader, which must not be retried.
+    private struct HandedOver: Error {
+        let underlying: any Error
     }
 
     public func sizeBytes(of key: MediaKey) async throws -> Int64? {

@@ -1,13 +1,12 @@
-import Foundation
+public import Foundation
 
-/// Where jobs' files live in the data folder, the one layout the API (uploads, results)
-/// and the workers (work folders, results) share.
+/// The host's own folders in the data folder: what one process writes while it works,
+/// never shared between hosts. Uploads and results live in the media store instead.
 ///
 /// ```
-/// data/uploads/<upload id>/source      the uploaded audio, until the job settles
-/// data/uploads/<upload id>/subtitles   optional subtitles
-/// data/work/<job id>/                  each stage's output, for resuming
-/// data/results/<job id>.mp3            the dubbed audio, kept for the result TTL
+/// data/spool/<upload id>/    an upload being received and measured, until it is stored
+/// data/work/<job id>/        the job's source fetched from the store, and each stage's
+///                            output, for resuming; removed when the job ends
 /// ```
 public struct JobFiles: Sendable {
     public let dataDirectory: String
@@ -16,19 +15,27 @@ public struct JobFiles: Sendable {
         self.dataDirectory = dataDirectory
     }
 
-    public var uploadsDirectory: String { dataDirectory + "/uploads" }
+    public var spoolDirectory: String { dataDirectory + "/spool" }
     public var workDirectory: String { dataDirectory + "/work" }
-    public var resultsDirectory: String { dataDirectory + "/results" }
 
-    public func uploadFolder(uploadID: String) -> String { uploadsDirectory + "/" + uploadID }
-    public func uploadedAudioPath(uploadID: String) -> String { uploadFolder(uploadID: uploadID) + "/source" }
-    public func uploadedSubtitlesPath(uploadID: String) -> String { uploadFolder(uploadID: uploadID) + "/subtitles" }
+    public func spoolFolder(uploadID: String) -> String { spoolDirectory + "/" + uploadID }
     public func workFolder(jobID: String) -> String { workDirectory + "/" + jobID }
-    public func resultPath(jobID: String) -> String { resultsDirectory + "/" + jobID + ".mp3" }
+
+    /// Removes spool folders nothing was written to for `olderThanSeconds`: left by a
+    /// server killed mid-upload. A live upload writes at least once per body timeout.
+    public func removeStaleSpool(olderThanSeconds: Double, now: Date = Date()) {
+        let manager = FileManager.default
+        for name in (try? manager.contentsOfDirectory(atPath: spoolDirectory)) ?? [] {
+            let folder = spoolFolder(uploadID: name)
+            let paths = [folder] + ((try? manager.contentsOfDirectory(atPath: folder)) ?? []).map { folder + "/" + $0 }
+            let newest = paths.compactMap { (try? manager.attributesOfItem(atPath: $0))?[.modificationDate] as? Date }.max()
+            if let newest, now.timeIntervalSince(newest) > olderThanSeconds { try? manager.removeItem(atPath: folder) }
+        }
+    }
 
     /// Creates the folders; run once at start-up.
     public func createDirectories() throws {
-        for directory in [uploadsDirectory, workDirectory, resultsDirectory] {
+        for directory in [spoolDirectory, workDirectory] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
     }

@@ -121,5 +121,28 @@ public enum QueueMigrations {
             ALTER TABLE jobs ADD COLUMN upload_id TEXT;
             CREATE INDEX jobs_upload ON jobs (upload_id) WHERE state IN ('queued', 'running');
             """),
+        Migration("queue.3.media_rows", sqlite: Self.mediaRows(integer: "INTEGER"), postgresql: Self.mediaRows(integer: "BIGINT")),
     ]
+
+    /// Media is removed by rows, never by listing a store (docs/ARCHITECTURE.md, "Media
+    /// store"). An upload's row lives exactly as long as its objects: it is written before
+    /// the first put and removed after the last delete, so an upload whose server died
+    /// between the put and the enqueue is still found. `result_expired` marks the jobs whose
+    /// result the sweeper has removed, so each is removed once.
+    private static func mediaRows(integer: String) -> String {
+        """
+        CREATE TABLE uploads (
+            id TEXT PRIMARY KEY,
+            account_id \(integer) NOT NULL REFERENCES ledger_accounts (id),
+            created_at_ms \(integer) NOT NULL
+        );
+        CREATE INDEX uploads_created ON uploads (created_at_ms);
+        -- Uploads that unfinished jobs read today were put before this table existed.
+        INSERT INTO uploads (id, account_id, created_at_ms)
+            SELECT upload_id, min(account_id), min(created_at_ms) FROM jobs
+            WHERE upload_id IS NOT NULL AND state IN ('queued', 'running') GROUP BY upload_id;
+        ALTER TABLE jobs ADD COLUMN result_expired \(integer) NOT NULL DEFAULT 0 CHECK (result_expired IN (0, 1));
+        CREATE INDEX jobs_result_due ON jobs (finished_at_ms) WHERE result_expired = 0 AND finished_at_ms IS NOT NULL;
+        """
+    }
 }

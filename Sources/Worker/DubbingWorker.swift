@@ -6,7 +6,7 @@ public import Queue
 public import ServiceLifecycle
 
 /// One worker process: `concurrency` job slots claiming from the shared queue, a rescue
-/// loop for expired leases, and a sweeper for old results. A `Service`: on graceful
+/// loop for expired leases, and a sweeper for media no job needs. A `Service`: on graceful
 /// shutdown (SIGTERM) it stops claiming, lets running jobs finish within the grace
 /// period, and gives back the leases of the rest.
 ///
@@ -41,7 +41,9 @@ public struct DubbingWorker: Service {
         queue = JobQueue(database: database, clock: clock, configuration: queueConfiguration)
         runner = JobRunner(
             queue: queue, engine: engine, configuration: configuration, files: files, draining: draining, logger: logger)
-        sweeper = Sweeper(files: files, queue: queue, resultTTLHours: configuration.resultTTLHours, logger: logger)
+        sweeper = Sweeper(
+            files: files, queue: queue, media: configuration.media, resultTTLHours: configuration.resultTTLHours, clock: clock,
+            logger: logger)
     }
 
     public func run() async throws {

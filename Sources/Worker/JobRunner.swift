@@ -1,6 +1,7 @@
 import Dubbing
 import Foundation
 import Logging
+import MediaStore
 import Queue
 
 /// Runs one claimed job: the pipeline beside a supervisor that heartbeats the lease,
@@ -42,22 +43,23 @@ struct JobRunner: Sendable {
             await settle(job, .finished(.failure(.invalidAudio("the job's upload is missing"))), logger: logger)
             return
         }
-        let source = DubbingSource(
-            audioPath: files.uploadedAudioPath(uploadID: uploadID),
-            subtitlesPath: request.hasSubtitles ? files.uploadedSubtitlesPath(uploadID: uploadID) : nil)
         logger.info("job started", metadata: ["stage": "\(job.stage ?? "-")"])
         let progress = JobProgress()
-        let workFolder = files.workFolder(jobID: job.id)
-        let outputPath = files.resultPath(jobID: job.id)
+        let media = JobMedia(store: configuration.media, jobFolder: files.workFolder(jobID: job.id))
         let providerWait = ProviderWaitClock()
         let startedAt = ContinuousClock.now
         let outcome = await withTaskGroup(of: Outcome.self) { group in
             group.addTask {
                 await ProviderWaitClock.$current.withValue(providerWait) {
                     do throws(DubbingError) {
-                        try await engine.dub(request, source: source, workFolder: workFolder, outputPath: outputPath, logger: logger) { stage, fraction in
+                        let source = try await media.fetchSource(uploadID: uploadID, hasSubtitles: request.hasSubtitles)
+                        try await engine.dub(
+                            request, source: source, workFolder: media.stagesFolder, outputPath: media.resultPath, logger: logger
+                        ) { stage, fraction in
                             progress.update(stage: stage.rawValue, progress: fraction)
                         }
+                        // Stored before the success commits: a succeeded job always has its result.
+                        try await media.putResult(jobID: job.id)
                         return .finished(.success(()))
                     } catch {
                         return .finished(.failure(error))
@@ -137,7 +139,7 @@ struct JobRunner: Sendable {
             }
             logger.info("job settled", metadata: ["outcome": "\(settlement)", "detail": "\(Self.describe(outcome))"])
             if case .settled(let state) = settlement {
-                cleanUp(job, keepResult: state == .succeeded)
+                await cleanUp(job, keepResult: state == .succeeded, logger: logger)
             }
         } catch {
             // The lease will expire and a rescue will take the job back: nothing is lost,
@@ -146,13 +148,19 @@ struct JobRunner: Sendable {
         }
     }
 
-    /// A finished job needs its upload and work folder no more; only a success keeps
-    /// its result.
-    private func cleanUp(_ job: ClaimedJob, keepResult: Bool) {
-        let manager = FileManager.default
-        try? manager.removeItem(atPath: files.workFolder(jobID: job.id))
-        if !keepResult { try? manager.removeItem(atPath: files.resultPath(jobID: job.id)) }
-        if let uploadID = job.uploadID { try? manager.removeItem(atPath: files.uploadFolder(uploadID: uploadID)) }
+    /// A finished job needs its upload and work folder no more; only a success keeps its
+    /// result. What cannot be deleted now stays under its row for the sweeper.
+    private func cleanUp(_ job: ClaimedJob, keepResult: Bool, logger: Logger) async {
+        try? FileManager.default.removeItem(atPath: files.workFolder(jobID: job.id))
+        do {
+            if !keepResult { try await configuration.media.delete(.result(jobID: job.id)) }
+            if let uploadID = job.uploadID {
+                for key in try MediaKey.upload(uploadID: uploadID) { try await configuration.media.delete(key) }
+                try await queue.forgetUpload(id: uploadID)
+            }
+        } catch {
+            logger.warning("removing the job's media failed; the sweeper will", metadata: ["error": "\(error)"])
+        }
     }
 
     private static func describe(_ outcome: Outcome) -> String {

@@ -1,48 +1,84 @@
+import Database
 import Foundation
 import Logging
+import MediaStore
 import Queue
 
-/// Removes results past their time to live, and uploads that no waiting or running job
-/// uses any more (left by a server that died between receiving a file and queuing it).
+/// Removes what no job needs any more, deciding by rows, never by listing the media
+/// store (docs/ARCHITECTURE.md, "Media store"):
+/// - results of jobs finished longer ago than the TTL, each once (`result_expired`);
+/// - uploads no queued or running job reads, recorded more than six hours ago (their
+///   server died before the enqueue, or the worker could not delete them);
+/// - this host's work folders whose job has finished or no longer exists (settled by a
+///   rescue, or canceled while waiting for a retry).
+/// Every host's sweeper may run at once: deleting what is already gone succeeds.
 struct Sweeper: Sendable {
     let files: JobFiles
     let queue: JobQueue
+    let media: any MediaStore
     let resultTTLHours: Int64
+    let clock: any WallClock
     let logger: Logger
     /// An upload this young may still be on its way into the queue.
-    static let abandonedUploadAgeSeconds: Double = 6 * 3_600
-    /// Entries looked at per sweep, so one sweep stays short on a huge folder.
-    static let maxEntriesPerSweep = 10_000
+    static let abandonedUploadAgeSeconds: Int64 = 6 * 3_600
+    /// Rows and folders looked at per sweep, so one sweep stays short.
+    static let maxEntriesPerSweep = 500
 
-    func sweep(now: Date = Date()) async {
-        let manager = FileManager.default
-        var removedResults = 0
-        for name in (try? manager.contentsOfDirectory(atPath: files.resultsDirectory).prefix(Self.maxEntriesPerSweep)) ?? [] {
-            let path = files.resultsDirectory + "/" + name
-            guard let modified = modificationDate(path),
-                now.timeIntervalSince(modified) > Double(resultTTLHours) * 3_600
-            else { continue }
-            if (try? manager.removeItem(atPath: path)) != nil { removedResults += 1 }
-        }
-        var removedUploads = 0
-        for name in (try? manager.contentsOfDirectory(atPath: files.uploadsDirectory).prefix(Self.maxEntriesPerSweep)) ?? [] {
-            let folder = files.uploadFolder(uploadID: name)
-            guard let modified = modificationDate(folder), now.timeIntervalSince(modified) > Self.abandonedUploadAgeSeconds
-            else { continue }
-            do {
-                guard try await !queue.hasUnfinishedJob(uploadID: name) else { continue }
-                try manager.removeItem(atPath: folder)
-                removedUploads += 1
-            } catch {
-                logger.warning("sweeping an upload failed", metadata: ["folder": "\(folder)", "error": "\(error)"])
-            }
-        }
-        if removedResults + removedUploads > 0 {
-            logger.info("swept", metadata: ["results": "\(removedResults)", "uploads": "\(removedUploads)"])
+    func sweep() async {
+        let nowMilliseconds = clock.nowMilliseconds
+        let results = await sweepResults(finishedBeforeMilliseconds: nowMilliseconds - resultTTLHours * 3_600_000)
+        let uploads = await sweepUploads(createdBeforeMilliseconds: nowMilliseconds - Self.abandonedUploadAgeSeconds * 1_000)
+        let workFolders = await sweepWorkFolders()
+        if results + uploads + workFolders > 0 {
+            logger.info("swept", metadata: ["results": "\(results)", "uploads": "\(uploads)", "work_folders": "\(workFolders)"])
         }
     }
 
-    private func modificationDate(_ path: String) -> Date? {
-        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+    private func sweepResults(finishedBeforeMilliseconds: Int64) async -> Int {
+        var expired: [String] = []
+        do {
+            for id in try await queue.jobsWithResultsDue(finishedBeforeMilliseconds: finishedBeforeMilliseconds, limit: Self.maxEntriesPerSweep) {
+                try await media.delete(.result(jobID: id))
+                expired.append(id)
+            }
+        } catch {
+            logger.warning("sweeping results failed", metadata: ["error": "\(error)"])
+        }
+        do {
+            try await queue.markResultsExpired(jobIDs: expired)
+            return expired.count
+        } catch {
+            logger.warning("marking swept results failed", metadata: ["error": "\(error)"])
+            return 0
+        }
+    }
+
+    private func sweepUploads(createdBeforeMilliseconds: Int64) async -> Int {
+        var removed = 0
+        do {
+            for id in try await queue.abandonedUploads(createdBeforeMilliseconds: createdBeforeMilliseconds, limit: Self.maxEntriesPerSweep) {
+                for key in try MediaKey.upload(uploadID: id) { try await media.delete(key) }
+                try await queue.forgetUpload(id: id)
+                removed += 1
+            }
+        } catch {
+            logger.warning("sweeping uploads failed", metadata: ["error": "\(error)"])
+        }
+        return removed
+    }
+
+    private func sweepWorkFolders() async -> Int {
+        var removed = 0
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: files.workDirectory)) ?? []
+        for name in names.prefix(Self.maxEntriesPerSweep) {
+            do {
+                if let job = try await queue.job(id: name), !job.state.isFinished { continue }
+                try FileManager.default.removeItem(atPath: files.workFolder(jobID: name))
+                removed += 1
+            } catch {
+                logger.warning("sweeping a work folder failed", metadata: ["folder": "\(name)", "error": "\(error)"])
+            }
+        }
+        return removed
     }
 }

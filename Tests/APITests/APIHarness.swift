@@ -28,6 +28,7 @@ struct APIHarness {
         let store = try await sqlite ? TestStore.makeSQLite("auris-api") : TestStore.make("auris-api")
         var configuration = APIConfiguration(dataDirectory: store.directory.path)
         configuration.publicURL = "http://auris.test"
+        configuration.media = store.media
         configure(&configuration)
         try JobFiles(dataDirectory: configuration.dataDirectory).createDirectories()
         let alice = try await store.accounts.create(name: "alice", signupCredits: signupCredits)
@@ -72,21 +73,27 @@ struct APIHarness {
         try await queue.countsByState().values.reduce(0, +)
     }
 
-    /// Folders left in data/uploads: a refused upload must leave none.
-    func leftoverUploads() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: JobFiles(dataDirectory: configuration.dataDirectory).uploadsDirectory)
+    /// What uploads left behind: objects under `uploads/` in the media store, their rows,
+    /// and folders in this host's spool. A refused upload must leave none.
+    func leftoverUploads() async throws -> [String] {
+        let objects = try await TestMedia.keys(in: store.media).filter { $0.hasPrefix("uploads/") }
+        let rows = try await store.database.read { db in
+            try db.query("SELECT id FROM uploads") { row in "row " + (row["id"] as String) }
+        }
+        let spool = try FileManager.default.contentsOfDirectory(atPath: JobFiles(dataDirectory: configuration.dataDirectory).spoolDirectory).map { "spool " + $0 }
+        return objects + rows + spool
     }
 
     func remove() { store.directory.remove() }
 
     /// Runs `refusal`, then expects nothing to have changed: both balances, the number
-    /// of jobs, and the uploads on disk (a refused one leaves no file).
+    /// of jobs, and the uploads (a refused one leaves no object, row or spool folder).
     func expectNothingChanged(
         _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation, _ refusal: () async throws -> Void
     ) async throws {
-        let before = (try await balance(alice), try await balance(bob), try await jobCount(), Set(try leftoverUploads()))
+        let before = (try await balance(alice), try await balance(bob), try await jobCount(), Set(try await leftoverUploads()))
         try await refusal()
-        let after = (try await balance(alice), try await balance(bob), try await jobCount(), Set(try leftoverUploads()))
+        let after = (try await balance(alice), try await balance(bob), try await jobCount(), Set(try await leftoverUploads()))
         #expect(after.0 == before.0, comment, sourceLocation: sourceLocation)
         #expect(after.1 == before.1, comment, sourceLocation: sourceLocation)
         #expect(after.2 == before.2, comment, sourceLocation: sourceLocation)

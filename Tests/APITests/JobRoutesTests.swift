@@ -4,6 +4,7 @@ import Billing
 import Foundation
 import HTTPTypes
 import Hummingbird
+import MediaStore
 import HummingbirdTesting
 import NIOCore
 import Queue
@@ -153,15 +154,17 @@ import Testing
             #expect(try early.errorCode() == "result_not_ready")
 
             _ = try #require(try await harness.queue.claim(owner: "w"))
-            let path = JobFiles(dataDirectory: harness.configuration.dataDirectory).resultPath(jobID: id)
-            try Data(mp3).write(to: URL(fileURLWithPath: path))
+            let file = harness.store.directory.appending("result.mp3")
+            try Data(mp3).write(to: URL(fileURLWithPath: file))
+            let key = try MediaKey.result(jobID: id)
+            try await harness.configuration.media.put(fileAtPath: file, as: key, sha256Hex: try FileDigest.sha256Hex(ofFileAtPath: file))
             _ = try await harness.queue.succeed(jobID: id, owner: "w")
             let ready = try await client.get("/api/dub/\(id)/result", as: harness.alice)
             #expect(ready.status == .ok)
             #expect(ready.headers[.contentType] == "audio/mpeg")
             #expect(Array(ready.body.readableBytesView) == mp3)
 
-            try FileManager.default.removeItem(atPath: path)
+            try await harness.configuration.media.delete(key)
             let gone = try await client.get("/api/dub/\(id)/result", as: harness.alice)
             #expect(gone.status == .gone)
             #expect(try gone.errorCode() == "result_expired")

@@ -54,7 +54,7 @@ import Testing
             #expect(outcome.1 < 32 << 20, "answered long before the 64 MiB the client would send")
             #expect(!outcome.2, "the server stops reading: the connection is closed")
         }
-        #expect(try harness.leftoverUploads() == [])
+        #expect(try await harness.leftoverUploads() == [])
         #expect(try await harness.jobCount() == 0)
     }
 
@@ -75,7 +75,7 @@ import Testing
             #expect(outcome.0 == 413, "answered from the header, without waiting for the body")
             #expect(!outcome.1, "the connection is closed rather than the body read")
         }
-        #expect(try harness.leftoverUploads() == [])
+        #expect(try await harness.leftoverUploads() == [])
     }
 
     @Test("a client that never finishes its request head is cut off after the header timeout")
@@ -109,9 +109,9 @@ import Testing
             #expect(closed, "the connection was still open 10 s after a 1 s body timeout")
             // The route removes its folder once the cut-off body read fails.
             let deadline = Date().addingTimeInterval(10)
-            while try !harness.leftoverUploads().isEmpty, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            while try await !harness.leftoverUploads().isEmpty, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         }
-        #expect(try harness.leftoverUploads() == [])
+        #expect(try await harness.leftoverUploads() == [])
         #expect(try await harness.balance(harness.alice).held == 0)
         #expect(try await harness.jobCount() == 0)
     }
@@ -134,7 +134,7 @@ import Testing
             #expect(outcome.1 == "insufficient_credits")
             #expect(!outcome.2, "the connection is closed rather than the body read")
         }
-        #expect(try harness.leftoverUploads() == [])
+        #expect(try await harness.leftoverUploads() == [])
         #expect(try await harness.jobCount() == 0)
         #expect(try await harness.store.violations() == [])
     }
@@ -167,7 +167,7 @@ import Testing
         #expect(try await harness.balance(harness.alice).available == 0)
         #expect(try await harness.balance(harness.alice).held == 10)
         #expect(try await harness.jobCount() == 5)
-        #expect(try harness.leftoverUploads().count == 5)
+        #expect(try await harness.leftoverUploads().count == 10, "5 stored uploads, each an object and a row")
         #expect(try await harness.store.violations() == [])
     }
 

@@ -34,7 +34,7 @@ import Testing
             #expect(outcome.1 == "invalid_request")
             #expect(!outcome.2, "the connection is closed rather than the rest of the 40 MiB read")
         }
-        #expect(try harness.leftoverUploads() == [])
+        #expect(try await harness.leftoverUploads() == [])
         #expect(try await harness.balance(harness.alice).held == 0)
     }
 
@@ -56,7 +56,7 @@ import Testing
             #expect(error?["code"] as? String == "invalid_request")
             #expect((error?["message"] as? String)?.contains("more than 16 headers") == true)
         }
-        #expect(try harness.leftoverUploads() == [])
+        #expect(try await harness.leftoverUploads() == [])
         #expect(try await harness.jobCount() == 0)
     }
 }

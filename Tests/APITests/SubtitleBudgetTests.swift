@@ -34,7 +34,7 @@ struct SubtitleBudgetTests {
             #expect(response.status == .unprocessableContent)
             #expect((try response.json()["error"] as? [String: Any])?["code"] as? String == code, "\(String(buffer: response.body))")
         }
-        #expect(try harness.leftoverUploads() == [])
+        #expect(try await harness.leftoverUploads() == [])
         #expect(try await harness.balance(harness.alice).held == 0)
         #expect(try await harness.jobCount() == 0)
     }

@@ -1,6 +1,7 @@
 import API
 import AurisTestSupport
 import Billing
+import Database
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -17,7 +18,7 @@ import Testing
         defer { harness.remove() }
         let audio = try await AudioFixtures.wavBytes(seconds: 12)
 
-        try await harness.application().test(.router) { client in
+        let id = try await harness.application().test(.router) { client in
             let response = try await client.upload(.upload(audio: audio), as: harness.alice)
             #expect(response.status == .accepted)
             let json = try response.json()
@@ -29,11 +30,18 @@ import Testing
             #expect(json["credits_available"] as? Int == 8)
             #expect(json["status_url"] as? String == "http://auris.test/api/dub/\(id)")
             #expect(response.headers[.location] == "/api/dub/\(id)")
+            return id
         }
         let balance = try await harness.balance(harness.alice)
         #expect(balance.available == 8 && balance.held == 2)
         #expect(try await harness.jobCount() == 1)
-        #expect(try harness.leftoverUploads().count == 1, "the accepted upload stays for the worker")
+        let upload = try #require(try await harness.store.database.read { db in
+            try db.queryFirst("SELECT upload_id FROM jobs WHERE id = ?", id) { row in row["upload_id"] as String }
+        })
+        let left = Set(try await harness.leftoverUploads())
+        #expect(
+            left == ["uploads/\(upload)/source", "uploads/\(upload)/subtitles", "row \(upload)"],
+            "the accepted upload stays in the store, under its row, for the worker; the spool is empty")
         #expect(try await harness.store.violations() == [])
     }
 

@@ -170,7 +170,7 @@ import Testing
                 #expect(try await client.upload(form, as: harness.alice).status == .accepted)
             }
             try await harness.store.violations().forEach { Issue.record("\($0)") }
-            let before = try harness.leftoverUploads()
+            let before = try await harness.leftoverUploads()
             let beforeBalance = try await harness.balance(harness.alice)
             let response = try await client.upload(form, as: harness.alice)
             #expect(response.status == .tooManyRequests)
@@ -178,7 +178,7 @@ import Testing
             #expect(response.headers[.retryAfter] != nil)
             #expect(try await harness.balance(harness.alice) == beforeBalance)
             #expect(try await harness.jobCount() == 2)
-            #expect(Set(try harness.leftoverUploads()) == Set(before))
+            #expect(Set(try await harness.leftoverUploads()) == Set(before))
             #expect(try await client.upload(form, as: harness.bob).status == .accepted, "the limit is per account")
         }
     }

@@ -25,8 +25,8 @@ import Testing
             slow?.sendUploadHead(apiKey: apiKey, contentLength: 100_000)
             _ = slow?.send([UInt8](repeating: 0, count: 10_000))
             let deadline = Date().addingTimeInterval(10)
-            while try harness.leftoverUploads().isEmpty, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
-            try #require(try harness.leftoverUploads().count == 1, "the first upload is being received")
+            while try await harness.leftoverUploads().isEmpty, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            try #require(try await harness.leftoverUploads().count == 1, "the first upload is being received")
 
             let form = MultipartForm.upload(audio: audio)
             let headers: HTTPFields = harness.alice.bearer + [.contentType: form.contentType]

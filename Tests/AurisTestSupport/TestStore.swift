@@ -1,5 +1,6 @@
 public import Billing
 public import Database
+public import MediaStore
 import Payments
 public import Queue
 
@@ -15,6 +16,10 @@ public struct TestStore: Sendable {
     public let clock: ManualClock
     /// The PostgreSQL database's URL; nil on SQLite.
     public let databaseURL: String?
+    /// Uploads and results: a folder in `directory`, or a bucket prefix (`TestMedia`).
+    public let media: any MediaStore
+    /// The media store's `AURIS_MEDIA_URL`; nil for the folder.
+    public let mediaURL: String?
 
     public static func make(_ label: String = "auris-store") async throws -> TestStore {
         try await make(label, databaseURL: try await TestPostgreSQL.freshDatabaseURL())
@@ -29,7 +34,9 @@ public struct TestStore: Sendable {
     private static func make(_ label: String, databaseURL url: String?) async throws -> TestStore {
         let directory = try TemporaryDirectory(label)
         let database = try await AurisStore.open(dataDirectory: directory.path, databaseURL: url, migrations: Self.migrations)
-        return TestStore(directory: directory, database: database, clock: ManualClock(), databaseURL: url)
+        let media = try TestMedia.make(dataDirectory: directory.path)
+        return TestStore(
+            directory: directory, database: database, clock: ManualClock(), databaseURL: url, media: media.store, mediaURL: media.url)
     }
 
     /// What an `auris` process needs to open this store: the data folder, and the
@@ -37,6 +44,7 @@ public struct TestStore: Sendable {
     public var environment: [String: String] {
         var environment = ["AURIS_DATA_DIR": directory.path]
         if let databaseURL { environment["AURIS_DATABASE_URL"] = databaseURL }
+        if let mediaURL { environment.merge(TestMedia.credentialsEnvironment) { $1 }; environment["AURIS_MEDIA_URL"] = mediaURL }
         return environment
     }
 

@@ -44,9 +44,13 @@ struct MediaSample {
         #expect(try MediaSample.contents(of: copy) == sample.bytes)
         #expect(MediaSample.names(in: folder.appending("work")) == ["source"])
         #expect(try store.presignedGetURL(for: key, expiresInSeconds: 60) == nil)
+        let streamed = S3FaultTests.Received()
+        #expect(try await store.read(key, into: streamed.append) == Int64(sample.bytes.count))
+        #expect(streamed.all == sample.bytes)
 
         try await store.delete(key)
         #expect(try await store.sizeBytes(of: key) == nil)
+        await #expect { try await store.read(key) { _ in } } throws: { ($0 as? MediaStoreError)?.code == "not_found" }
         #expect(!FileManager.default.fileExists(atPath: folder.appending("data/uploads/u1")))
         #expect(FileManager.default.fileExists(atPath: folder.appending("data/uploads")))
         try await store.delete(key)

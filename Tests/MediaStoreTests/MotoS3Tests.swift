@@ -28,6 +28,9 @@ import Testing
             #expect(try await store.get(key, toFileAtPath: copy) == Int64(sample.bytes.count))
             #expect(try MediaSample.contents(of: copy) == sample.bytes)
             #expect(MediaSample.names(in: folder.appending("work")) == ["source"])
+            let streamed = S3FaultTests.Received()
+            #expect(try await store.read(key, into: streamed.append) == Int64(sample.bytes.count))
+            #expect(streamed.all == sample.bytes)
 
             let replacement = MediaSample(sizeBytes: 1000)
             try await store.put(fileAtPath: try folder.write(replacement.bytes, to: "second"), as: key, sha256Hex: replacement.sha256Hex)

@@ -1,6 +1,7 @@
 import AurisTestSupport
 import Foundation
 import MediaStore
+import NIOCore
 import Synchronization
 import Testing
 
@@ -154,6 +155,52 @@ import Testing
         #expect(try MediaSample.contents(of: folder.appending("source")) == sample.bytes)
         #expect(MediaSample.names(in: folder.path) == ["source"])
         #expect(fake.seen.count == 3)
+    }
+
+    /// What a streamed read handed over, collected.
+    final class Received: Sendable {
+        private let bytes = Mutex<[UInt8]>([])
+        var all: [UInt8] { bytes.withLock { $0 } }
+
+        @Sendable func append(_ chunk: ByteBuffer) {
+            bytes.withLock { $0 += Array(chunk.readableBytesView) }
+        }
+    }
+
+    @Test func aStreamedReadIsRetriedBeforeItsFirstByteButNeverAfter() async throws {
+        let sample = MediaSample(sizeBytes: 100_000)
+        let key = try MediaKey("results/dub_1.mp3")
+        // A 500 before any byte: tried again, and the reader sees the object once.
+        let retried = try await FakeS3Server(replies: [
+            .answer(status: 500, body: FakeS3Server.errorBody("InternalError")), .answer(status: 200, body: sample.bytes),
+        ])
+        defer { Task { await retried.stop() } }
+        let whole = Received()
+        let sizeBytes = try await Self.store(retried, waits: Waits()).read(key, into: whole.append)
+        #expect(sizeBytes == Int64(sample.bytes.count))
+        #expect(whole.all == sample.bytes)
+        #expect(retried.seen.map(\.method) == ["GET", "GET"])
+
+        // Cut after 40 KB were handed over: another attempt would hand them over twice.
+        let cut = try await FakeS3Server(replies: [
+            .cutShort(announcedBytes: sample.bytes.count, body: Array(sample.bytes.prefix(40_000))),
+            .answer(status: 200, body: sample.bytes),
+        ])
+        defer { Task { await cut.stop() } }
+        let part = Received()
+        await #expect(throws: (any Error).self) {
+            try await Self.store(cut, waits: Waits()).read(key, into: part.append)
+        }
+        #expect(part.all == Array(sample.bytes.prefix(part.all.count)) && part.all.count <= 40_000)
+        #expect(cut.seen.count == 1)
+    }
+
+    @Test func aStreamedReadOfAMissingObjectIsNotFound() async throws {
+        let fake = try await FakeS3Server(replies: [.answer(status: 404, body: FakeS3Server.errorBody("NoSuchKey"))])
+        defer { Task { await fake.stop() } }
+        let error = await Self.failure { try await Self.store(fake, waits: Waits()).read(try MediaKey("results/x.mp3")) { _ in } }
+        #expect(error?.code == "not_found")
+        #expect(fake.seen.count == 1)
     }
 
     @Test func anObjectThatDoesNotMatchItsStoredChecksumIsRefused() async throws {

@@ -44,12 +44,15 @@ import Glibc
             try await Tone(seconds: Double(seconds), sampleRate: 16_000, frequency: 330).write(to: directory.appending("clip-\(seconds)s.wav"))
         }
 
-        /// What is left in the data folder's uploads, work and results folders.
-        func leftoverJobFiles() throws -> [String] {
+        /// What is left of jobs: objects in the media store, upload rows, and folders in
+        /// the data folder's spool and work folders.
+        func leftoverJobFiles() async throws -> [String] {
             let files = JobFiles(dataDirectory: directory.path)
-            return try [files.uploadsDirectory, files.workDirectory, files.resultsDirectory].flatMap { folder in
+            let folders = try [files.spoolDirectory, files.workDirectory].flatMap { folder in
                 try FileManager.default.contentsOfDirectory(atPath: folder).map { folder + "/" + $0 }
             }
+            let rows = try await database.read { db in try db.query("SELECT id FROM uploads") { row in "row " + (row["id"] as String) } }
+            return try await TestMedia.keys(in: store.media) + rows + folders
         }
 
         func tearDown() async {
@@ -85,7 +88,8 @@ import Glibc
         #expect(stats.duplicates.isEmpty)
         #expect(try await up.stop() == 0)
         #expect(try await AurisStore.violations(in: fixture.database) == [])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.directory.appending("uploads")).isEmpty)
+        // Only the result is left: the upload went with its job's end.
+        try await waitUntil("only the result to be left") { try await fixture.leftoverJobFiles() == ["results/\(id).mp3"] }
     }
 
     @Test func transientFaultsAreRetriedAndChargedOnce() async throws {
@@ -122,7 +126,10 @@ import Glibc
         #expect((job["error"] as? [String: Any])?["code"] as? String == "insufficient_quota")
         #expect(job["attempts"] as? Int == 1, "a billing problem is not retried")
         #expect(try await fixture.accounts.balance(of: fixture.account) == Balance(available: 10, held: 0, received: 10, spent: 0))
-        #expect(try fixture.leftoverJobFiles() == [], "a failed job keeps no work folder, result or upload")
+        // The worker removes them just after the job's end commits.
+        try await waitUntil("a failed job's work folder, result and upload to go", timeoutSeconds: 20) {
+            try await fixture.leftoverJobFiles() == []
+        }
         try await up.stop()
         #expect(try await AurisStore.violations(in: fixture.database) == [])
     }
@@ -180,7 +187,10 @@ import Glibc
         let speechCallsAtEnd = fixture.fake.calls(.speech)
         try await Task.sleep(for: .seconds(2))
         #expect(fixture.fake.calls(.speech) == speechCallsAtEnd, "synthesis went on after the cancel")
-        #expect(try fixture.leftoverJobFiles() == [], "a canceled job keeps no work folder, result or upload")
+        // The worker removes them just after the job's end commits.
+        try await waitUntil("a canceled job's work folder, result and upload to go", timeoutSeconds: 20) {
+            try await fixture.leftoverJobFiles() == []
+        }
         #expect(try await fixture.accounts.balance(of: fixture.account) == Balance(available: 10, held: 0, received: 10, spent: 0))
         let (again, _) = try await client.delete("/api/dub/\(id)")
         #expect(again == 409)

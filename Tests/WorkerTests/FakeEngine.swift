@@ -20,6 +20,8 @@ final class FakeEngine: DubbingEngine {
     private struct State {
         var calls = 0
         var sources: [DubbingSource] = []
+        /// What the last run found in its source files, by name (`audio`, `subtitles`).
+        var readSources: [String: String] = [:]
         var started = false
         var released = false
         var sawCancellation = false
@@ -35,6 +37,7 @@ final class FakeEngine: DubbingEngine {
     var name: String { "fake" }
     var calls: Int { state.withLock { $0.calls } }
     var sources: [DubbingSource] { state.withLock { $0.sources } }
+    var readSources: [String: String] { state.withLock { $0.readSources } }
     var sawCancellation: Bool { state.withLock { $0.sawCancellation } }
 
     func release() {
@@ -52,9 +55,14 @@ final class FakeEngine: DubbingEngine {
         _ request: DubbingRequest, source: DubbingSource, workFolder: String, outputPath: String, logger: Logger,
         progress: @escaping @Sendable (DubbingStage, Double) async -> Void
     ) async throws(DubbingError) {
+        var read = ["audio": (try? String(contentsOfFile: source.audioPath, encoding: .utf8)) ?? "<missing>"]
+        if let subtitles = source.subtitlesPath {
+            read["subtitles"] = (try? String(contentsOfFile: subtitles, encoding: .utf8)) ?? "<missing>"
+        }
         state.withLock { state in
             state.calls += 1
             state.sources.append(source)
+            state.readSources = read
             state.started = true
         }
         switch behaviour {

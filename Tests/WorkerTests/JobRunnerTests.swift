@@ -3,6 +3,7 @@ import Billing
 import Database
 import Dubbing
 import Foundation
+import MediaStore
 import Queue
 import Testing
 @testable import Worker
@@ -20,12 +21,12 @@ import Testing
         let finished = try #require(try await fixture.job(job.id))
         #expect(finished.state == .succeeded)
         #expect(try await fixture.balance() == Balance(available: 7, held: 0, received: 10, spent: 3))
-        // The engine read the upload named by the job's upload id.
-        #expect(engine.sources == [DubbingSource(
-            audioPath: fixture.files.uploadedAudioPath(uploadID: "up_success"),
-            subtitlesPath: fixture.files.uploadedSubtitlesPath(uploadID: "up_success"))])
-        #expect(fixture.exists(fixture.files.resultPath(jobID: job.id)))
-        #expect(!fixture.exists(fixture.files.uploadFolder(uploadID: "up_success")))
+        // The engine read the upload named by the job's upload id, fetched into the job's folder.
+        let folder = fixture.files.workFolder(jobID: job.id)
+        #expect(engine.sources == [DubbingSource(audioPath: folder + "/source", subtitlesPath: folder + "/subtitles")])
+        #expect(engine.readSources == ["audio": "audio", "subtitles": "1\n00:00:00,000 --> 00:00:01,000\nSalut\n"])
+        #expect(try await fixture.stored(.result(jobID: job.id)))
+        #expect(try await fixture.uploadGone("up_success"))
         #expect(!fixture.exists(fixture.files.workFolder(jobID: job.id)))
         #expect(try await fixture.store.violations() == [])
     }
@@ -47,7 +48,7 @@ import Testing
         #expect(queued.errorCode == "provider_rate_limited")
         #expect(try await fixture.balance() == Balance(available: 7, held: 3, received: 10, spent: 0))
         // The next attempt needs the upload.
-        #expect(fixture.exists(fixture.files.uploadedAudioPath(uploadID: "up_retry")))
+        #expect(try await fixture.uploadKept("up_retry"))
         #expect(try await fixture.claim() == nil)
         fixture.store.clock.advance(byMilliseconds: 30_000)
         #expect(try await fixture.claim()?.attempt == 2)
@@ -78,7 +79,7 @@ import Testing
         let failed = try #require(try await fixture.job(job.id))
         #expect(failed.state == .failed && failed.errorCode == "provider_rejected" && failed.attempts == 1)
         #expect(engine.calls == 1)
-        #expect(!fixture.exists(fixture.files.resultPath(jobID: job.id)))
+        #expect(try await !fixture.stored(.result(jobID: job.id)))
         try await fixture.expectEverythingReleased(uploadID: "up_refused")
     }
 
@@ -137,7 +138,7 @@ import Testing
         #expect(running.state == .running && running.leaseOwner == "worker-2" && running.attempts == 2)
         #expect(try await fixture.balance() == Balance(available: 7, held: 3, received: 10, spent: 0))
         // The new owner still needs the upload.
-        #expect(fixture.exists(fixture.files.uploadedAudioPath(uploadID: "up_rescued")))
+        #expect(try await fixture.uploadKept("up_rescued"))
         #expect(try await otherQueue.succeed(jobID: job.id, owner: "worker-2") == .settled(.succeeded))
         #expect(try await fixture.balance() == Balance(available: 7, held: 0, received: 10, spent: 3))
         #expect(try await fixture.store.violations() == [])
@@ -184,7 +185,7 @@ import Testing
         // Back in the queue, the attempt not counted, the credits still held.
         #expect(queued.state == .queued && queued.leaseOwner == nil && queued.attempts == 0)
         #expect(try await fixture.balance() == Balance(available: 7, held: 3, received: 10, spent: 0))
-        #expect(fixture.exists(fixture.files.uploadedAudioPath(uploadID: "up_drain")))
+        #expect(try await fixture.uploadKept("up_drain"))
         #expect(try await fixture.claim()?.attempt == 1)
         #expect(try await fixture.store.violations() == [])
     }

@@ -3,6 +3,7 @@ import Billing
 import Database
 import Dubbing
 import Foundation
+import MediaStore
 @testable import Queue
 import Testing
 @testable import Worker
@@ -42,22 +43,24 @@ import Testing
         let queue = JobQueue(database: database, clock: clock)
         let files = JobFiles(dataDirectory: directory.path)
         try files.createDirectories()
-        try FileManager.default.createDirectory(atPath: files.uploadFolder(uploadID: "up_legacy"), withIntermediateDirectories: true)
-        for file in [files.uploadedAudioPath(uploadID: "up_legacy"), files.uploadedSubtitlesPath(uploadID: "up_legacy")] {
-            FileManager.default.createFile(atPath: file, contents: Data("upload".utf8))
+        let uploadFolder = directory.path + "/uploads/up_legacy"
+        try FileManager.default.createDirectory(atPath: uploadFolder, withIntermediateDirectories: true)
+        for name in ["source", "subtitles"] {
+            FileManager.default.createFile(atPath: uploadFolder + "/" + name, contents: Data("upload".utf8))
         }
         #expect(try await queue.hasUnfinishedJob(uploadID: "up_legacy"))
 
         let claimed = try #require(try await queue.claim(owner: WorkerFixture.workerID))
         #expect(claimed.uploadID == "up_legacy")
         let engine = FakeEngine(.succeed)
-        await WorkerFixture.runner(engine, queue: queue, files: files, draining: DrainState()).run(claimed)
+        // The folder Auris always wrote uploads to is the local media store's layout.
+        let media = LocalFolderMediaStore(root: directory.path)
+        await WorkerFixture.runner(engine, queue: queue, files: files, media: media, draining: DrainState()).run(claimed)
 
-        #expect(engine.sources == [DubbingSource(
-            audioPath: files.uploadedAudioPath(uploadID: "up_legacy"),
-            subtitlesPath: files.uploadedSubtitlesPath(uploadID: "up_legacy"))])
+        #expect(engine.readSources == ["audio": "upload", "subtitles": "upload"])
         #expect(try await queue.job(id: "dub_legacy")?.state == .succeeded)
-        #expect(!FileManager.default.fileExists(atPath: files.uploadFolder(uploadID: "up_legacy")))
+        #expect(!FileManager.default.fileExists(atPath: uploadFolder))
+        #expect(try await media.sizeBytes(of: .result(jobID: "dub_legacy")) != nil)
         #expect(try await Accounts(database: database, clock: clock).balance(of: account).spent == 3)
         #expect(try await AurisStore.violations(in: database) == [])
     }

@@ -2,64 +2,89 @@ import AurisTestSupport
 import Database
 import Foundation
 import Logging
+import MediaStore
 @testable import Queue
 import Testing
 @testable import Worker
 
 /// The sweeper removes what no one needs any more, and nothing a job still needs.
 @Suite struct SweeperTests {
-    let hour: TimeInterval = 3_600
+    let hourMilliseconds: Int64 = 3_600_000
 
     private func sweeper(_ fixture: WorkerFixture, resultTTLHours: Int64 = 72) -> Sweeper {
         Sweeper(
-            files: fixture.files, queue: fixture.queue, resultTTLHours: resultTTLHours,
-            logger: Logger(label: "worker-tests") { _ in SwiftLogNoOpLogHandler() })
+            files: fixture.files, queue: fixture.queue, media: fixture.media, resultTTLHours: resultTTLHours,
+            clock: fixture.store.clock, logger: Logger(label: "worker-tests") { _ in SwiftLogNoOpLogHandler() })
     }
 
-    private func setModified(_ path: String, _ date: Date) throws {
-        try FileManager.default.setAttributes([.modificationDate: date], ofItemAtPath: path)
+    /// Queues, claims and succeeds a job, with its result in the store.
+    private func succeededJob(_ fixture: WorkerFixture, uploadID: String) async throws -> Job {
+        let job = try await fixture.enqueue(uploadID: uploadID)
+        _ = try #require(try await fixture.claim())
+        try await fixture.put("mp3", as: .result(jobID: job.id))
+        #expect(try await fixture.queue.succeed(jobID: job.id, owner: WorkerFixture.workerID) == .settled(.succeeded))
+        return job
     }
 
-    @Test func removesResultsPastTheirTimeToLive() async throws {
+    @Test func removesResultsPastTheirTimeToLiveOnce() async throws {
         let fixture = try await WorkerFixture()
         defer { fixture.remove() }
-        let now = Date()
-        let expired = fixture.files.resultPath(jobID: "dub_expired"), fresh = fixture.files.resultPath(jobID: "dub_fresh")
-        for path in [expired, fresh] { FileManager.default.createFile(atPath: path, contents: Data("mp3".utf8)) }
-        try setModified(expired, now - 73 * hour)
-        try setModified(fresh, now - 71 * hour)
+        let expired = try await succeededJob(fixture, uploadID: "up_expired")
+        fixture.store.clock.advance(byMilliseconds: 2 * hourMilliseconds)
+        let fresh = try await succeededJob(fixture, uploadID: "up_fresh")
+        fixture.store.clock.advance(byMilliseconds: 71 * hourMilliseconds)
 
-        await sweeper(fixture, resultTTLHours: 72).sweep(now: now)
+        await sweeper(fixture, resultTTLHours: 72).sweep()
 
-        #expect(!fixture.exists(expired))
-        #expect(fixture.exists(fresh))
+        #expect(try await !fixture.stored(.result(jobID: expired.id)))
+        #expect(try await fixture.stored(.result(jobID: fresh.id)))
+        // Marked: the next sweep does not ask the store about it again.
+        let due = try await fixture.queue.jobsWithResultsDue(finishedBeforeMilliseconds: fixture.store.clock.nowMilliseconds, limit: 10)
+        #expect(due == [fresh.id])
+        #expect(try await fixture.store.violations() == [])
     }
 
     @Test func removesOnlyUploadsNoUnfinishedJobReads() async throws {
         let fixture = try await WorkerFixture()
         defer { fixture.remove() }
-        let now = Date()
         _ = try await fixture.enqueue(uploadID: "up_running")
         _ = try #require(try await fixture.claim())
         _ = try await fixture.enqueue(uploadID: "up_waiting")
         let finished = try await fixture.enqueue(uploadID: "up_finished")
         #expect(try await fixture.queue.cancel(jobID: finished.id, account: fixture.account) == .canceled)
-        try fixture.writeUpload("up_abandoned")
-        try fixture.writeUpload("up_arriving")
-        let old = now - Sweeper.abandonedUploadAgeSeconds - hour
-        for id in ["up_waiting", "up_running", "up_finished", "up_abandoned"] {
-            try setModified(fixture.files.uploadFolder(uploadID: id), old)
-        }
+        // Stored, and its server died before it was queued.
+        try await fixture.storeUpload("up_abandoned", hasSubtitles: true)
+        fixture.store.clock.advance(byMilliseconds: Sweeper.abandonedUploadAgeSeconds * 1_000 + hourMilliseconds)
+        // Stored a moment ago: may still be on its way into the queue.
+        try await fixture.storeUpload("up_arriving")
 
-        await sweeper(fixture).sweep(now: now)
+        await sweeper(fixture).sweep()
 
         // Kept: a queued and a running job read them, and one may still be on its way in.
-        #expect(fixture.exists(fixture.files.uploadedAudioPath(uploadID: "up_waiting")))
-        #expect(fixture.exists(fixture.files.uploadedAudioPath(uploadID: "up_running")))
-        #expect(fixture.exists(fixture.files.uploadedAudioPath(uploadID: "up_arriving")))
-        // Removed: its job is over, or no job ever read it.
-        #expect(!fixture.exists(fixture.files.uploadFolder(uploadID: "up_finished")))
-        #expect(!fixture.exists(fixture.files.uploadFolder(uploadID: "up_abandoned")))
+        #expect(try await fixture.uploadKept("up_waiting"))
+        #expect(try await fixture.uploadKept("up_running"))
+        #expect(try await fixture.uploadKept("up_arriving"))
+        // Removed, objects and row: its job is over, or no job ever read it.
+        #expect(try await fixture.uploadGone("up_finished"))
+        #expect(try await fixture.uploadGone("up_abandoned"))
+    }
+
+    @Test func removesWorkFoldersOfJobsThatEndedElsewhere() async throws {
+        let fixture = try await WorkerFixture()
+        defer { fixture.remove() }
+        let waiting = try await fixture.enqueue(uploadID: "up_waiting")
+        let canceled = try await fixture.enqueue(uploadID: "up_canceled")
+        #expect(try await fixture.queue.cancel(jobID: canceled.id, account: fixture.account) == .canceled)
+        for id in [waiting.id, canceled.id, "dub_unknown"] {
+            try FileManager.default.createDirectory(atPath: fixture.files.workFolder(jobID: id) + "/stages", withIntermediateDirectories: true)
+        }
+
+        await sweeper(fixture).sweep()
+
+        // A job waiting for its next attempt resumes from its folder; the others never will.
+        #expect(fixture.exists(fixture.files.workFolder(jobID: waiting.id)))
+        #expect(!fixture.exists(fixture.files.workFolder(jobID: canceled.id)))
+        #expect(!fixture.exists(fixture.files.workFolder(jobID: "dub_unknown")))
     }
 
     @Test func theUploadQuestionIsAnsweredFromAnIndex() async throws {

@@ -111,11 +111,13 @@ class S3Checks:
 
 
 def main() -> None:
+    # --listen ADDR: serve on ADDR (a veth address of scripts/cluster-test) instead of loopback.
+    address = sys.argv[sys.argv.index("--listen") + 1] if "--listen" in sys.argv else "127.0.0.1"
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     front = S3Checks(DomainDispatcherApplication(create_backend_app), None)
-    server = make_server("127.0.0.1", 0, front, threaded=True, request_handler=MotoRequestHandler)
+    server = make_server(address, 0, front, threaded=True, request_handler=MotoRequestHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    endpoint = f"http://127.0.0.1:{server.server_port}"
+    endpoint = f"http://{address}:{server.server_port}"
 
     # Set up before authentication is turned on: until then moto checks no signature.
     bootstrap = dict(

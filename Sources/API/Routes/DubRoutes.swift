@@ -2,6 +2,7 @@ import Billing
 import Foundation
 import HTTPTypes
 import Hummingbird
+import MediaStore
 import Queue
 
 /// Status, list, result and cancel of an account's jobs. Another account's job is 404
@@ -43,22 +44,30 @@ struct DubRoutes: Sendable {
         guard job.state == .succeeded else {
             throw APIError.conflict("result_not_ready", "the job is \(job.state.rawValue); the result exists once it has succeeded")
         }
-        let path = configuration.files.resultPath(jobID: job.id)
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-            let size = (attributes[.size] as? NSNumber)?.intValue
-        else {
+        let key = try MediaKey.result(jobID: job.id)
+        let sizeBytes: Int64?
+        do {
+            sizeBytes = try await configuration.media.sizeBytes(of: key)
+        } catch let error as MediaStoreError {
+            throw APIError.mediaStoreUnavailable("the result cannot be read now (\(error.code)); try again")
+        }
+        guard let sizeBytes else {
             throw APIError(.gone, "result_expired", "the result was kept for its retention time and has been removed")
         }
-        let body = try await FileIO().loadFile(path: path, context: context)
+        if let seconds = configuration.resultRedirectSeconds,
+            let url = try configuration.media.presignedGetURL(for: key, expiresInSeconds: seconds)
+        {
+            return Response(status: .temporaryRedirect, headers: [.location: url, .cacheControl: "no-store"])
+        }
         return Response(
             status: .ok,
             headers: [
                 .contentType: "audio/mpeg",
-                .contentLength: String(size),
+                .contentLength: String(sizeBytes),
                 .contentDisposition: "attachment; filename=\"\(job.id).mp3\"",
                 .cacheControl: "private, max-age=3600",
             ],
-            body: body)
+            body: MediaResponseBody.streaming(key, from: configuration.media))
     }
 
     func cancel(_ request: Request, context: AurisRequestContext) async throws -> Response {

@@ -8,8 +8,9 @@ import Hummingbird
 import Media
 import Queue
 
-/// `POST /api/dub`: stream the upload to disk, measure it, and reserve its credits and
-/// queue it in one transaction. Any refusal leaves no file, no hold and no job behind.
+/// `POST /api/dub`: stream the upload to this host's spool, measure it, put it in the
+/// media store, and reserve its credits and queue it in one transaction. Any refusal
+/// leaves no file, no object, no hold and no job behind.
 struct DubUploadRoute: Sendable {
     let configuration: APIConfiguration
     let queue: JobQueue
@@ -37,10 +38,9 @@ struct DubUploadRoute: Sendable {
             }
         }
         let uploadID = RandomIdentifier.make(prefix: "up", nowMilliseconds: SystemWallClock().nowMilliseconds)
-        let folder = configuration.files.uploadFolder(uploadID: uploadID)
+        let folder = configuration.files.spoolFolder(uploadID: uploadID)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        var keepFolder = false
-        defer { if !keepFolder { try? FileManager.default.removeItem(atPath: folder) } }
+        defer { try? FileManager.default.removeItem(atPath: folder) }
 
         let limits = UploadLimits(maxAudioBytes: configuration.maxUploadBytes)
         let upload = try await UploadReceiver.receive(request, into: folder, limits: limits)
@@ -63,19 +63,27 @@ struct DubUploadRoute: Sendable {
             durationMilliseconds: info.durationMilliseconds)
         let payloadJSON = String(decoding: try JSONEncoder().encode(payload), as: UTF8.self)
         let fingerprint = fields.fingerprint(audioDigest: upload.audioDigest, subtitlesDigest: upload.subtitlesDigest)
-        let outcome = try await queue.enqueue(EnqueueRequest(
-            account: account, credits: credits, durationMilliseconds: info.durationMilliseconds, payload: payloadJSON,
-            uploadID: uploadID, idempotencyKey: idempotencyKey, requestFingerprint: idempotencyKey == nil ? nil : fingerprint))
+        let stored = try await StoredUpload.put(upload, id: uploadID, account: account, queue: queue, media: configuration.media)
+        let outcome: EnqueueOutcome
+        do {
+            outcome = try await queue.enqueue(EnqueueRequest(
+                account: account, credits: credits, durationMilliseconds: info.durationMilliseconds, payload: payloadJSON,
+                uploadID: uploadID, idempotencyKey: idempotencyKey, requestFingerprint: idempotencyKey == nil ? nil : fingerprint))
+        } catch {
+            await stored.remove()
+            throw error
+        }
 
         let job = outcome.job
         let available: Int64
         switch outcome {
         case .created(_, let availableCredits):
-            keepFolder = true
             available = availableCredits
             // Committed: idle workers can start it now rather than at their next poll.
             wakeups.notifyAll()
         case .replayed:
+            // The earlier request's job reads its own upload; this copy is not needed.
+            await stored.remove()
             available = try await accounts.balance(of: account).available
         }
         var headers: HTTPFields = [.location: "/api/dub/\(job.id)"]

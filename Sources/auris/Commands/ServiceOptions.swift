@@ -44,9 +44,17 @@ struct ServiceOptions: ParsableArguments {
             configuration.maxConcurrentUploadsPerAccount = Int(uploads)
         }
         configuration.metricsToken = Environment.value("AURIS_METRICS_TOKEN")
+        configuration.media = try data.openMediaStore()
+        if try Setting.integer(variable: "AURIS_RESULT_REDIRECT", in: 0...1) == 1 {
+            configuration.resultRedirectSeconds = Self.resultRedirectSeconds
+        }
         configuration.queue = try Self.queueConfiguration()
         return configuration
     }
+
+    /// How long a presigned result URL stays valid: long enough to start a download,
+    /// short enough that a leaked link soon stops working.
+    static let resultRedirectSeconds = 300
 
     /// Queue limits and timings; the README's "Configuration" table lists each name.
     static func queueConfiguration() throws -> JobQueue.Configuration {

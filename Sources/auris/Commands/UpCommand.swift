@@ -40,6 +40,7 @@ struct UpCommand: AsyncParsableCommand {
         var environment = ProcessInfo.processInfo.environment
         environment["AURIS_DATA_DIR"] = api.dataDirectory
         if let url = service.data.resolvedDatabaseURL { environment["AURIS_DATABASE_URL"] = url }
+        if let url = service.data.resolvedMediaURL { environment["AURIS_MEDIA_URL"] = url }
         environment[ParentWatch.environmentKey] = "1"
         environment["AURIS_WORKER_CONCURRENCY"] = String(workerConfiguration.concurrency)
         var children = [

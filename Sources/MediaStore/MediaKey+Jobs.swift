@@ -1,0 +1,26 @@
+/// Where a job's media lives in the store: the one layout the API (which puts uploads
+/// and serves results) and the workers (which get uploads and put results) share.
+///
+/// ```
+/// uploads/<upload id>/source      the uploaded audio, until no unfinished job needs it
+/// uploads/<upload id>/subtitles   optional subtitles
+/// results/<job id>.mp3            the dubbed audio, kept for the result TTL
+/// ```
+extension MediaKey {
+    public static func uploadedAudio(uploadID: String) throws -> MediaKey {
+        try MediaKey("uploads/\(uploadID)/source")
+    }
+
+    public static func uploadedSubtitles(uploadID: String) throws -> MediaKey {
+        try MediaKey("uploads/\(uploadID)/subtitles")
+    }
+
+    public static func result(jobID: String) throws -> MediaKey {
+        try MediaKey("results/\(jobID).mp3")
+    }
+
+    /// Every key an upload may have put, for removing them all.
+    public static func upload(uploadID: String) throws -> [MediaKey] {
+        [try uploadedAudio(uploadID: uploadID), try uploadedSubtitles(uploadID: uploadID)]
+    }
+}
