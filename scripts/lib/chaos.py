@@ -17,8 +17,10 @@ random moments. Then it checks what a paying user relies on:
   7. `auris ledger verify` passes.
 
 With --database-url (a PostgreSQL cluster), the run gets a fresh database there and
-every `auris` it starts is given it as AURIS_DATABASE_URL; media stays in the data
-folder. Without it, every `auris` runs on SQLite in the data folder.
+every `auris` it starts is given it as AURIS_DATABASE_URL. With --media-url (an S3
+store, with the AWS_* variables in the environment), uploads and results go there,
+under a prefix of the run's own. Without them, every `auris` runs on SQLite and a media
+folder in the data folder.
 
 Prints one summary line; exits 1 on any violation. Loopback only; bounded in time.
 Standard library only.
@@ -243,6 +245,8 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the data folder (and database)")
     parser.add_argument("--database-url", default=os.environ.get("CHAOS_DATABASE_URL") or None,
                         help="a PostgreSQL cluster to make the run's database on (default: SQLite)")
+    parser.add_argument("--media-url", default=os.environ.get("CHAOS_MEDIA_URL") or None,
+                        help="an s3:// media store to put the run's media under (default: the data folder)")
     arguments = parser.parse_args()
     if arguments.cycles < 1 or arguments.cycles > 1000:
         raise SystemExit("chaos: CHAOS_CYCLES must be 1 to 1000")
@@ -278,6 +282,11 @@ def main():
         if database_url:
             environment["AURIS_DATABASE_URL"] = database_url
             log("on PostgreSQL, database " + database_name(database_url))
+        environment.pop("AURIS_MEDIA_URL", None)
+        if arguments.media_url:
+            path, _, query = arguments.media_url.partition("?")
+            environment["AURIS_MEDIA_URL"] = f"{path.rstrip('/')}/chaos-{arguments.seed}?{query}"
+            log("media in " + environment["AURIS_MEDIA_URL"].partition("?")[0])
         accounts = []
         for name, credits in (("alice", 200), ("bob", 120), ("carol", 40), ("poor", 3)):
             result = subprocess.run([arguments.auris, "accounts", "create", "--name", name, "--credits", str(credits)],
