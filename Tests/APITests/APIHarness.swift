@@ -28,6 +28,7 @@ struct APIHarness {
         let store = try await sqlite ? TestStore.makeSQLite("auris-api") : TestStore.make("auris-api")
         var configuration = APIConfiguration(dataDirectory: store.directory.path)
         configuration.publicURL = "http://auris.test"
+        configuration.signIn.bcryptCost = 4  // bcrypt's least: tests sign in often
         configure(&configuration)
         try JobFiles(dataDirectory: configuration.dataDirectory).createDirectories()
         let alice = try await store.accounts.create(name: "alice", signupCredits: signupCredits)
