@@ -61,7 +61,7 @@ function showTab(which) {
   }
 }
 
-/** Sign-up or sign-in: the server answers with the session cookies. */
+/** Sign-up or sign-in (form 'signup' or 'signin'): the server answers with the session cookies. */
 async function authenticate(event, kind) {
   event.preventDefault();
   const form = event.currentTarget;
@@ -73,7 +73,7 @@ async function authenticate(event, kind) {
   const button = form.querySelector('button[type=submit]');
   button.disabled = true;
   try {
-    const answer = await post(`/api/${kind}`, { email: email.value.trim(), password: password.value });
+    const answer = await post(kind === 'signup' ? '/api/signup' : '/api/login', { email: email.value.trim(), password: password.value });
     password.value = '';
     for (const field of [email, password]) field.removeAttribute('aria-invalid');
     signedIn = true;
@@ -109,7 +109,7 @@ async function signOut() {
 }
 
 $('#signup-form').addEventListener('submit', (event) => authenticate(event, 'signup'));
-$('#signin-form').addEventListener('submit', (event) => authenticate(event, 'login'));
+$('#signin-form').addEventListener('submit', (event) => authenticate(event, 'signin'));
 $('#tab-signup').addEventListener('click', () => showTab('signup'));
 $('#tab-signin').addEventListener('click', () => showTab('signin'));
 $('#sign-out').addEventListener('click', signOut);

@@ -15,8 +15,8 @@ export const CATALOGUE = {
     'language.label': 'Language',
     optional: '(optional)',
 
-    'signin.title': 'Dub your audio into 50 languages',
-    'signin.lead': 'Create an account and get 10 free credits: enough for about 1 minute 40 of audio.',
+    'signin.title': 'Dub your audio into more than 50 languages',
+    'signin.lead': 'Sign up with your email: your first credits are on us.',
     'signin.tab': 'Sign in',
     'signin.submit': 'Sign in',
     'signup.tab': 'Create an account',
@@ -204,8 +204,8 @@ export const CATALOGUE = {
     'language.label': 'Langue',
     optional: '(facultatif)',
 
-    'signin.title': 'Doublez votre audio dans 50 langues',
-    'signin.lead': 'Créez un compte et recevez 10 crédits offerts : de quoi doubler environ 1 minute 40 d’audio.',
+    'signin.title': 'Doublez votre audio dans plus de 50 langues',
+    'signin.lead': 'Inscrivez-vous avec votre e-mail : vos premiers crédits sont offerts.',
     'signin.tab': 'Se connecter',
     'signin.submit': 'Se connecter',
     'signup.tab': 'Créer un compte',

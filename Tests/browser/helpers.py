@@ -1,0 +1,197 @@
+"""What the checks in test_web.py share: one headless Chromium, the server's address,
+the fakes' controls, and a way to call the API as the signed-in browser does."""
+import base64
+import json
+import os
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium Manager download a driver
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+BASE = os.environ.get("AURIS_URL", "http://127.0.0.1:8080")
+UP_LOG = os.environ.get("AURIS_UP_LOG", "")
+FAKE_OPENAI = os.environ.get("AURIS_FAKE_OPENAI", "")  # its root URL, for /_fake controls
+FAKE_STRIPE = os.environ.get("AURIS_FAKE_STRIPE", "")
+WEBHOOK_SECRET = os.environ.get("AURIS_WEBHOOK_SECRET", "")
+ARTIFACTS = os.environ.get("AURIS_TEST_ARTIFACTS", "test-artifacts")
+DESKTOP = (1280, 900)
+PHONE = (390, 844)
+JOB_TIMEOUT_SECONDS = 120
+PASSWORD = "a long enough password"
+ACCEPT_LANGUAGE = {"fr": "fr-FR,fr;q=0.9,en;q=0.5", "en": "en-US,en;q=0.9"}
+
+_browser = None
+_clips = {}
+
+
+def browser():
+    """One Chromium for every check: starting it is the slowest step. Every host but
+    this machine fails to resolve, so nothing can load from another origin."""
+    global _browser
+    if _browser is None:
+        options = Options()
+        options.binary_location = "/usr/bin/chromium"
+        # --no-sandbox: Chromium refuses to run its sandbox as root, which CI is.
+        for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                         "--mute-audio", f"--window-size={DESKTOP[0]},{DESKTOP[1]}", "--lang=en-US",
+                         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"):
+            options.add_argument(argument)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        _browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        _browser.set_window_size(*DESKTOP)
+    return _browser
+
+
+def quit_browser():
+    global _browser
+    if _browser is not None:
+        _browser.quit()
+        _browser = None
+
+
+def clip(seconds=12):
+    """A tone of `seconds`: one credit per started 10 s."""
+    if seconds not in _clips:
+        path = os.path.join(tempfile.mkdtemp(prefix="auris-browser-"), f"clip-{seconds}.mp3")
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", f"sine=frequency=330:duration={seconds}",
+                        "-ac", "1", "-ar", "22050", "-b:a", "64k", path], check=True)
+        _clips[seconds] = path
+    return _clips[seconds]
+
+
+def clip_folders():
+    return [os.path.dirname(path) for path in _clips.values()]
+
+
+def post_json(url, body, headers=None):
+    request = urllib.request.Request(url, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def fake_latency(endpoint, milliseconds):
+    post_json(f"{FAKE_OPENAI}/_fake/latency", {"endpoint": endpoint, "milliseconds": milliseconds})
+
+
+def api(path, key=None):
+    """GET on the API as the signed-in browser (its session cookie), or with a bearer key.
+    Returns (status, JSON)."""
+    if key:
+        headers = {"Authorization": f"Bearer {key}"}
+    else:
+        cookie = browser().get_cookie("auris_session")
+        headers = {"Cookie": f"auris_session={cookie['value']}"} if cookie else {}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(BASE + path, headers=headers), timeout=10) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def stripe_sessions():
+    with urllib.request.urlopen(f"{FAKE_STRIPE}/_fake/sessions", timeout=10) as response:
+        return json.load(response)["sessions"]
+
+
+def pay_as_stripe(session_id):
+    """What Stripe does once the buyer has paid: the signed webhook to Auris."""
+    delivery = post_json(f"{FAKE_STRIPE}/_fake/webhook", {"session_id": session_id, "secrets": [WEBHOOK_SECRET]})
+    request = urllib.request.Request(f"{BASE}/api/stripe/webhook", data=delivery["body"].encode(), headers={
+        "Content-Type": "application/json", "Stripe-Signature": delivery["signature"]})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200, response.status
+
+
+def wait(condition, timeout=15, message=""):
+    return WebDriverWait(browser(), timeout, poll_frequency=0.1).until(lambda driver: condition(), message)
+
+
+def element(selector):
+    return browser().find_element(By.CSS_SELECTOR, selector)
+
+
+def elements(selector):
+    return browser().find_elements(By.CSS_SELECTOR, selector)
+
+
+def visible(selector):
+    found = elements(selector)
+    return found[0] if found and found[0].is_displayed() else None
+
+
+def screenshot(name):
+    """The whole page, not only the viewport (Chrome DevTools' full-size capture)."""
+    driver = browser()
+    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1},
+    })
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    with open(os.path.join(ARTIFACTS, f"{name}.png"), "wb") as file:
+        file.write(base64.b64decode(shot["data"]))
+
+
+def open_page(path="/"):
+    """A fresh load of the page (not a same-document hash change)."""
+    driver = browser()
+    driver.get(BASE + path)
+    driver.refresh()
+
+
+def as_stranger(language):
+    """A browser that has never been here, whose Accept-Language asks for `language`."""
+    driver = browser()
+    driver.get(BASE + "/")
+    driver.delete_all_cookies()
+    driver.execute_script("localStorage.clear()")
+    user_agent = driver.execute_script("return navigator.userAgent")
+    driver.execute_cdp_cmd("Emulation.setUserAgentOverride", {
+        "userAgent": user_agent, "acceptLanguage": ACCEPT_LANGUAGE[language]})
+    open_page("/")
+    wait(lambda: visible("#signup-form"), message="the sign-up form shows")
+
+
+def new_email(tag):
+    return f"{tag}-{time.time_ns()}@example.com"
+
+
+def fill_and_submit(form, email, password):
+    tab = "#tab-signup" if form == "signup" else "#tab-signin"
+    element(tab).click()
+    for field, value in (("email", email), ("password", password)):
+        box = element(f"#{form}-{field}")
+        box.clear()
+        box.send_keys(value)
+    element(f"#{form}-form button[type=submit]").click()
+
+
+def sign_up(language, tag="stranger"):
+    """A stranger signs up through the page; returns the email."""
+    as_stranger(language)
+    email = new_email(tag)
+    fill_and_submit("signup", email, PASSWORD)
+    wait(lambda: visible("#view-dub"), message="signed up, the Dub view shows")
+    return email
+
+
+def upload(path, language="fr"):
+    wait(lambda: elements(f"#dub-target option[value='{language}']"), message="the language list is loaded")
+    element("#dub-file").send_keys(path)
+    Select(element("#dub-target")).select_by_value(language)
+    element("#dub-submit").click()
+
+
+def go(view):
+    element(f"#nav a[data-view={view}]").click()
+    wait(lambda: visible(f"#view-{view}"), message=f"the {view} view shows")
