@@ -153,6 +153,35 @@ import Testing
         }
     }
 
+    /// Not a speed test: without the dummy hash an unknown email answers a hundred times
+    /// faster than a wrong password (no bcrypt at all), which this tells from noise.
+    @Test("an unknown email takes as long as a wrong password: bcrypt runs for both (medians within a factor of 3)")
+    func unknownEmailTakesAsLongAsWrongPassword() async throws {
+        let harness = try await APIHarness.make {
+            $0.signIn.bcryptCost = 10
+            $0.signIn.loginAttemptsPerMinute = 100
+        }
+        defer { harness.remove() }
+        try await harness.application().test(.router) { client in
+            var browser = Browser()
+            _ = try await browser.signUp(client, email: "ada@example.com")
+            var wrong: [Duration] = [], unknown: [Duration] = []
+            let clock = ContinuousClock()
+            for round in 0..<7 {
+                for (email, into) in [("ada@example.com", 0), ("nobody\(round)@example.com", 1)] {
+                    var stranger = Browser()
+                    let started = clock.now
+                    let answer = try await stranger.logIn(client, email: email, password: "not the password")
+                    let took = clock.now - started
+                    #expect(answer.status == .unauthorized)
+                    if into == 0 { wrong.append(took) } else { unknown.append(took) }
+                }
+            }
+            let medians = (wrong.sorted()[3], unknown.sorted()[3])
+            #expect(medians.1 * 3 > medians.0 && medians.0 * 3 > medians.1, "wrong password \(medians.0), unknown email \(medians.1)")
+        }
+    }
+
     @Test("sign-out ends the session on the server: the old cookie is refused even if the browser keeps it; sessions expire")
     func logoutRevokesAndSessionsExpire() async throws {
         let harness = try await APIHarness.make { $0.signIn.sessionLifetimeSeconds = 3_600 }
