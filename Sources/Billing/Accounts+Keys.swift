@@ -43,9 +43,14 @@ extension Accounts {
     }
 
     /// The account's live keys, newest first.
+    /// - Throws: `LedgerError` `.unknownAccount` for an account that is not a user's.
     public func keys(of account: AccountID) async throws -> [KeySummary] {
         try await database.read { db in
-            try db.query(
+            let isUser = try db.queryFirst("SELECT kind FROM ledger_accounts WHERE id = ?", account.rawValue) { row in
+                (row["kind"] as String) == "user"
+            } ?? false
+            guard isUser else { throw LedgerError.unknownAccount(account) }
+            return try db.query(
                 """
                 SELECT id, name, prefix, created_at_ms, last_used_at_ms FROM api_keys
                 WHERE account_id = ? AND revoked_at_ms IS NULL ORDER BY created_at_ms DESC, id DESC

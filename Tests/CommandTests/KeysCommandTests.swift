@@ -42,6 +42,7 @@ import Testing
         #expect(again.status != 0)
         #expect(again.standardError.contains("has no live key"))
         let unknown = try await auris(["keys", "list", "--account", "999"], on: store)
-        #expect(unknown.status != 0 || unknown.standardOutput.isEmpty)
+        #expect(unknown.status != 0)
+        #expect(unknown.standardError.contains("no user account 999"))
     }
 }

@@ -83,14 +83,15 @@ def fake_latency(endpoint, milliseconds):
     post_json(f"{FAKE_OPENAI}/_fake/latency", {"endpoint": endpoint, "milliseconds": milliseconds})
 
 
-def api(path, key=None):
-    """GET on the API as the signed-in browser (its session cookie), or with a bearer key.
-    Returns (status, JSON)."""
+def api(path, key=None, session=None):
+    """GET on the API as the signed-in browser (its session cookie), with a bearer key,
+    or with a given session token. Returns (status, JSON)."""
     if key:
         headers = {"Authorization": f"Bearer {key}"}
     else:
         cookie = browser().get_cookie("auris_session")
-        headers = {"Cookie": f"auris_session={cookie['value']}"} if cookie else {}
+        session = session or (cookie and cookie["value"])
+        headers = {"Cookie": f"auris_session={session}"} if session else {}
     try:
         with urllib.request.urlopen(urllib.request.Request(BASE + path, headers=headers), timeout=10) as response:
             return response.status, json.load(response)

@@ -86,13 +86,7 @@ struct KeyAccountOptions: ParsableArguments {
 
     @OptionGroup var data: DataOptions
 
-    /// Runs `body` on the account; an unknown account is a usage error.
     func withAccount(_ body: (Accounts, AccountID) async throws -> Void) async throws {
-        let accounts = Accounts(database: try await data.openDatabase())
-        do {
-            try await body(accounts, AccountID(rawValue: account))
-        } catch let error as LedgerError where error.isUnknownAccount {
-            throw ValidationError("no user account \(account)")
-        }
+        try await data.withAccount(account, body)
     }
 }

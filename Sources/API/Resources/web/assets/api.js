@@ -31,6 +31,8 @@ async function send(method, path, body) {
     throw new ApiError(0, null);
   }
   const data = await response.json().catch(() => null);
+  // A session that ended elsewhere (signed out, expired): the page goes back to sign-in.
+  if (response.status === 401 && data?.error?.code === 'unauthorized') document.dispatchEvent(new CustomEvent('auris:signed-out'));
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }

@@ -98,6 +98,11 @@ async function signOut() {
   } catch {
     // the session is gone already, or the server is away: the page forgets it anyway
   }
+  forget();
+}
+
+/** Back to the signed-out page, with nothing of the account left on it. */
+function forget() {
   signedIn = false;
   jobs.reset();
   credits.reset();
@@ -122,6 +127,11 @@ for (const button of document.querySelectorAll('button[data-lang]')) {
 }
 window.addEventListener('hashchange', () => route());
 document.addEventListener('auris:credits-changed', () => credits.refresh());
+document.addEventListener('auris:signed-out', () => {
+  if (!signedIn) return;
+  forget();
+  notify('info', t('error.unauthorized'), { id: 'signed-out' });
+});
 
 // Kept until signed in: a buyer whose session ended still hears what happened.
 const query = new URLSearchParams(location.search);
