@@ -194,7 +194,7 @@ def test_a_session_ended_elsewhere_brings_the_page_back_to_sign_in():
     session = driver.get_cookie("auris_session")["value"]
     csrf = driver.get_cookie("auris_csrf")["value"]
     post_json(f"{BASE}/api/logout", {}, {"Cookie": f"auris_session={session}; auris_csrf={csrf}", "X-CSRF-Token": csrf})
-    go("jobs")  # the page asks for the jobs, and hears the session is gone
+    element("#nav a[data-view=jobs]").click()  # the page asks for the jobs, and hears the session is gone
     wait(lambda: visible("#signin-form") or visible("#signup-form"), message="back to sign-in")
     assert "signed out" in element("#notices").text, element("#notices").text
 

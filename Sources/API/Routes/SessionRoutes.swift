@@ -37,7 +37,7 @@ struct SessionRoutes: Sendable {
         guard configuration.signupOpen else {
             throw APIError(.forbidden, "signup_closed", "sign-up is closed on this server; ask the operator for an account")
         }
-        let credentials = try await Self.credentials(of: request, context: context)
+        let credentials = try await Self.credentials(of: request)
         let email = try Self.normalizedEmail(credentials.email)
         try Self.checkPassword(credentials.password)
         guard signups.allow(limitKeys(email: email, context: context)) else { throw tooManyAttempts(signups) }
@@ -50,7 +50,7 @@ struct SessionRoutes: Sendable {
     /// One answer for an unknown email and a wrong password, after the same bcrypt work.
     func login(_ request: Request, context: AurisRequestContext) async throws -> Response {
         guard SessionCookies.isSameOrigin(request, publicURL: publicURL) else { throw SessionCookies.foreignOrigin }
-        let credentials = try await Self.credentials(of: request, context: context)
+        let credentials = try await Self.credentials(of: request)
         let email = credentials.email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         guard email.utf8.count <= 254, credentials.password.utf8.count <= 1_024 else { throw Self.invalidCredentials }
         guard logins.allow(limitKeys(email: email, context: context)) else { throw tooManyAttempts(logins) }
@@ -107,7 +107,7 @@ struct SessionRoutes: Sendable {
             details: ["retry_after_seconds": limiter.retryAfterSeconds], headers: [.retryAfter: "\(limiter.retryAfterSeconds)"])
     }
 
-    private static func credentials(of request: Request, context: AurisRequestContext) async throws -> Credentials {
+    private static func credentials(of request: Request) async throws -> Credentials {
         try await BodyReader.json(
             Credentials.self, of: request, limitBytes: 4_096, shape: #"{"email": "…", "password": "…"}"#)
     }
