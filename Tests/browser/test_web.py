@@ -11,7 +11,7 @@ import sys
 import time
 import traceback
 
-from helpers import (BASE, PASSWORD, PHONE, api, as_stranger, browser, clip, clip_folders, element, elements,
+from helpers import (BASE, PASSWORD, PHONE, accessibility_violations, api, as_stranger, browser, clip, clip_folders, element, elements,
                      fake_latency, fill_and_submit, go, new_email, open_page, post_json, quit_browser, screenshot,
                      sign_up, upload, visible, wait)
 from journey import SAYS, accounts, stranger_journey
@@ -172,6 +172,22 @@ def test_every_page_fits_a_phone_in_both_languages():
                 check_fits_a_phone(f"{language}-{view}")
     finally:
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_every_page_meets_wcag_aa_in_both_languages():
+    """Contrast on the glass cards and the gradient, names of controls, language of the page."""
+    found = {}
+    for language in ("fr", "en"):
+        as_stranger(language)
+        found[f"{language}-sign-up"] = accessibility_violations()
+        fill_and_submit("signin", accounts.get(language, ""), PASSWORD)
+        wait(lambda: visible("#view-dub"), message="signed in")
+        for view in ("dub", "jobs", "credits", "keys"):
+            go(view)
+            time.sleep(0.8)  # lists load, the balance finishes counting
+            found[f"{language}-{view}"] = accessibility_violations()
+    failing = {page: violations for page, violations in found.items() if violations}
+    assert not failing, failing
 
 
 def test_sign_out_ends_the_session_on_the_server():
