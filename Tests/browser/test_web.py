@@ -38,6 +38,19 @@ def test_the_language_can_be_switched_and_is_remembered():
     assert driver.execute_script("return localStorage.getItem('auris.lang')") == "en"
 
 
+def test_reduced_motion_turns_transitions_off():
+    driver = browser()
+    as_stranger("en")
+    duration = "return getComputedStyle(document.querySelector('#signup-form button.primary')).transitionDuration"
+    assert driver.execute_script(duration) != "0s", "transitions by default"
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-reduced-motion", "value": "reduce"}]})
+    try:
+        assert driver.execute_script(duration) == "0s", driver.execute_script(duration)
+        assert driver.execute_script("return matchMedia('(prefers-reduced-motion: reduce)').matches")
+    finally:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
+
 def test_a_wrong_password_says_so_in_each_language():
     for language in ("fr", "en"):
         as_stranger(language)
@@ -212,7 +225,8 @@ def test_a_session_ended_elsewhere_brings_the_page_back_to_sign_in():
     post_json(f"{BASE}/api/logout", {}, {"Cookie": f"auris_session={session}; auris_csrf={csrf}", "X-CSRF-Token": csrf})
     element("#nav a[data-view=jobs]").click()  # the page asks for the jobs, and hears the session is gone
     wait(lambda: visible("#signin-form") or visible("#signup-form"), message="back to sign-in")
-    assert "signed out" in element("#notices").text, element("#notices").text
+    wait(lambda: "signed out" in element("#notices").text, message="a notice says why")
+    assert "Could not load" not in element("#notices").text, element("#notices").text
 
 
 def test_a_rate_limited_sign_up_says_so():

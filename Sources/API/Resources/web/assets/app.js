@@ -129,8 +129,12 @@ window.addEventListener('hashchange', () => route());
 document.addEventListener('auris:credits-changed', () => credits.refresh());
 document.addEventListener('auris:signed-out', () => {
   if (!signedIn) return;
-  forget();
-  notify('info', t('error.unauthorized'), { id: 'signed-out' });
+  signedIn = false;
+  // After the failed call's own handler has run, so its "could not load" goes too.
+  setTimeout(() => {
+    forget();
+    notify('info', t('error.unauthorized'), { id: 'signed-out' });
+  });
 });
 
 // Kept until signed in: a buyer whose session ended still hears what happened.
