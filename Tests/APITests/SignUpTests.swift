@@ -46,6 +46,34 @@ import Testing
         #expect(try await harness.store.violations() == [])
     }
 
+    @Test("eight sign-ups with one email at once: one account, one grant, seven 409 email_taken")
+    func concurrentSignUps() async throws {
+        let harness = try await APIHarness.make { $0.signIn.signupsPerHour = 100 }
+        defer { harness.remove() }
+        try await harness.application().test(.router) { client in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        var browser = Browser()
+                        return try await browser.signUp(client, email: "race@example.com").status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .created }.count == 1)
+            #expect(statuses.filter { $0 == .conflict }.count == 7)
+        }
+        let grants = try await harness.store.database.read { db in
+            try db.queryFirst(
+                """
+                SELECT count(*) AS n FROM ledger_transfers t JOIN account_logins l ON t.credit_account_id = l.account_id
+                WHERE t.reason = 'signup'
+                """) { row in row["n"] as Int64 }
+        }
+        #expect(grants == 1)
+        #expect(try await harness.store.violations() == [])
+    }
+
     @Test("AURIS_SIGNUP_CREDITS sets the grant; 0 grants nothing and still makes the account")
     func signupCreditsSetting() async throws {
         for credits in [0, 25] {
