@@ -36,6 +36,7 @@ public struct APIConfiguration: Sendable {
     /// `AURIS_METRICS_TOKEN`: when set, `/metrics` answers only `Authorization: Bearer <token>`.
     public var metricsToken: String?
     public var queue = JobQueue.Configuration()
+    public var signIn = SignInConfiguration()
 
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory
@@ -43,4 +44,22 @@ public struct APIConfiguration: Sendable {
     }
 
     var files: JobFiles { JobFiles(dataDirectory: dataDirectory) }
+}
+
+/// Email and password accounts: who may sign up, what they get, and how hard guessing is.
+public struct SignInConfiguration: Sendable {
+    /// `AURIS_SIGNUP`: `open` lets anyone sign up; `closed` leaves only `auris accounts create`.
+    public var signupOpen = true
+    /// `AURIS_SIGNUP_CREDITS`: free credits each new account gets once.
+    public var signupCredits: Int64 = 10
+    /// `AURIS_BCRYPT_COST`: log2 of bcrypt's rounds (12 takes about a quarter second).
+    public var bcryptCost: UInt8 = 12
+    /// `AURIS_LOGIN_LIMIT_PER_MINUTE`: sign-in attempts per client address and per email.
+    public var loginAttemptsPerMinute = 10
+    /// `AURIS_SIGNUP_LIMIT_PER_HOUR`: sign-ups per client address and per email.
+    public var signupsPerHour = 10
+    /// How long a browser stays signed in.
+    public var sessionLifetimeSeconds: Int64 = 30 * 86_400
+
+    public init() {}
 }

@@ -41,6 +41,14 @@ extension APIError {
             self.init(.unprocessableContent, error.code, error.message)
         case let error as PaymentsError:
             self.init(payments: error)
+        case let error as AccountsError:
+            if error.isEmailTaken {
+                self.init(.conflict, "email_taken", "an account already signs in with this email; sign in instead")
+            } else if let limit = error.keysLimit {
+                self.init(.conflict, "too_many_keys", "the account already has \(limit) API keys; revoke one first", details: ["limit": Int64(limit)])
+            } else {
+                return nil
+            }
         default:
             return nil
         }

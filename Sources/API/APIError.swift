@@ -29,7 +29,7 @@ public struct APIError: HTTPResponseError, Sendable {
     }
 
     static func unauthorized() -> APIError {
-        APIError(.unauthorized, "unauthorized", "a valid API key is required: Authorization: Bearer <key>",
+        APIError(.unauthorized, "unauthorized", "sign in, or send a valid API key: Authorization: Bearer <key>",
                  headers: [.wwwAuthenticate: "Bearer"])
     }
     static func invalidRequest(_ message: String) -> APIError { APIError(.badRequest, "invalid_request", message) }

@@ -35,6 +35,7 @@ public enum AurisAPI {
         let health = HealthRoutes(
             database: database, queue: queue, accounts: accounts, registry: registry, metricsToken: configuration.metricsToken)
         router.get("healthz", use: health.healthz)
+        router.get("status", use: health.healthz)
         router.get("readyz", use: health.readyz)
         router.get("metrics", use: health.metrics)
         router.get("api/openapi.yaml", use: OpenAPIDocument.serve)
@@ -49,7 +50,17 @@ public enum AurisAPI {
         let checkout = CheckoutRoutes(payments: payments)
         router.post("api/stripe/webhook", use: checkout.webhook)
 
-        let authenticated = router.group("api").add(middleware: AuthMiddleware(accounts: accounts))
+        let sessions = SessionRoutes(accounts: accounts, configuration: configuration, clock: clock)
+        router.post("api/signup", use: sessions.signup)
+        router.post("api/login", use: sessions.login)
+
+        let authenticated = router.group("api").add(middleware: AuthMiddleware(accounts: accounts, publicURL: configuration.publicURL))
+        authenticated.post("logout", use: sessions.logout)
+        authenticated.get("me", use: sessions.me)
+        let keys = KeyRoutes(accounts: accounts)
+        authenticated.post("keys", use: keys.create)
+        authenticated.get("keys", use: keys.list)
+        authenticated.delete("keys/:id", use: keys.revoke)
         let upload = DubUploadRoute(
             configuration: configuration, queue: queue, accounts: accounts, engine: engine,
             probes: ProbeGate(maxConcurrent: configuration.maxConcurrentProbes),

@@ -1,15 +1,22 @@
 public import Billing
 public import Hummingbird
 import Logging
+import NIOCore
 
 /// The request context of every route: Hummingbird's core, plus the account the API key
-/// named (set by `AuthMiddleware` on authenticated routes).
+/// or session named (set by `AuthMiddleware` on authenticated routes).
 public struct AurisRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var account: AccountID?
+    /// The `auris_session` token the account was found by; nil for a bearer key.
+    var sessionToken: String?
+    /// The client's IP address, for the sign-in and sign-up rate limits; nil in tests
+    /// that run without a socket.
+    let clientAddress: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        clientAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// JSON bodies of routes other than uploads are small.

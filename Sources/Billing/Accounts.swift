@@ -31,33 +31,48 @@ public struct Accounts: Sendable {
         let apiKey = APIKey.generate()
         let now = clock.nowMilliseconds
         let id = try await database.write { db in
-            let ledger = Ledger(db)
-            let id = try ledger.createUserAccount(name: name, at: now)
-            try db.execute(
-                "INSERT INTO api_keys (key_hash, account_id, created_at_ms) VALUES (?, ?, ?)",
-                APIKey.hash(apiKey), id.rawValue, now)
-            if signupCredits > 0 {
-                try ledger.grant(
-                    id: "signup:\(id.rawValue)", to: id, from: .grants, amount: signupCredits,
-                    reason: .signup, at: now)
-            }
+            let id = try Self.createUser(name: name, signupCredits: signupCredits, in: db, at: now)
+            _ = try Self.insertKey(apiKey, account: id, name: "default", in: db, at: now)
             return id
         }
         return Created(id: id, apiKey: apiKey)
     }
 
-    /// The account an API key belongs to, or nil for an unknown key.
+    /// A user's ledger account and its sign-up grant, in the caller's transaction: the
+    /// grant's id names the account, so it is given once.
+    static func createUser(name: String, signupCredits: Int64, in db: any SQLConnection, at now: Int64) throws -> AccountID {
+        let ledger = Ledger(db)
+        let id = try ledger.createUserAccount(name: name, at: now)
+        if signupCredits > 0 {
+            try ledger.grant(
+                id: "signup:\(id.rawValue)", to: id, from: .grants, amount: signupCredits,
+                reason: .signup, at: now)
+        }
+        return id
+    }
+
+    /// The account an API key belongs to, or nil for an unknown or revoked key.
+    ///
+    /// Read from the database on every call, never cached: a key revoked by any process
+    /// is refused by every other at once (docs/ARCHITECTURE.md, "Accounts, sessions and
+    /// keys"). The key's last use is written at most once a minute.
     public func authenticate(apiKey: String) async throws -> AccountID? {
         guard APIKey.isWellFormed(apiKey) else { return nil }
         let hash = APIKey.hash(apiKey)
         let found = try await database.read { db in
-            try db.queryFirst("SELECT key_hash, account_id FROM api_keys WHERE key_hash = ?", hash) { row in
-                (row["key_hash"] as String, AccountID(rawValue: row["account_id"]))
+            try db.queryFirst(
+                "SELECT key_hash, account_id, last_used_at_ms FROM api_keys WHERE key_hash = ? AND revoked_at_ms IS NULL", hash
+            ) { row in
+                (row["key_hash"] as String, AccountID(rawValue: row["account_id"]), row["last_used_at_ms"] as Int64?)
             }
         }
         // The index found the row; comparing the hashes again in constant time keeps the
         // answer from depending on how much of a guessed key matched.
         guard let found, APIKey.constantTimeEqual(found.0, hash) else { return nil }
+        let now = clock.nowMilliseconds
+        if (found.2 ?? .min) < now - Self.lastUseResolutionMilliseconds {
+            try await recordUse(keyHash: hash, at: now)
+        }
         return found.1
     }
 
@@ -103,13 +118,14 @@ public struct Accounts: Sendable {
 }
 
 /// API keys: `ak_` and 40 random base-32 characters (200 bits), stored as SHA-256 hex.
+/// Session and CSRF tokens are made and stored the same way with their own prefixes.
 enum APIKey {
     private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
 
-    static func generate() -> String {
+    static func generate(prefix: String = "ak_") -> String {
         var generator = SystemRandomNumberGenerator()
         let characters = (0..<40).map { _ in alphabet[Int(generator.next() & 31)] }
-        return "ak_" + String(decoding: characters, as: UTF8.self)
+        return prefix + String(decoding: characters, as: UTF8.self)
     }
 
     static func isWellFormed(_ key: String) -> Bool {

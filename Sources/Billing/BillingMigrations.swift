@@ -1,6 +1,6 @@
 public import Database
 
-/// The tables Billing owns: ledger accounts, transfers and API keys. Other modules reach them only through Billing's types.
+/// The tables Billing owns: ledger accounts, transfers, API keys, logins and sessions. Other modules reach them only through Billing's types.
 public enum BillingMigrations {
     public static let all: [Migration] = [
         Migration("billing.1.ledger", sqlite: """
@@ -147,5 +147,6 @@ public enum BillingMigrations {
             UPDATE ledger_accounts SET debits_pending = 0, debits_posted = 0, credits_pending = 0, credits_posted = 0
                 WHERE kind <> 'user';
             """),
+        logins,
     ]
 }

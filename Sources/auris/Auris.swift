@@ -6,7 +6,7 @@ struct Auris: AsyncParsableCommand {
         commandName: "auris",
         abstract: "A credit-gated dubbing service: API, workers and operator tools.",
         subcommands: [
-            UpCommand.self, ServeCommand.self, WorkerCommand.self, AccountsCommand.self, CreditsCommand.self, JobsCommand.self, LedgerCommand.self,
+            UpCommand.self, ServeCommand.self, WorkerCommand.self, AccountsCommand.self, KeysCommand.self, CreditsCommand.self, JobsCommand.self, LedgerCommand.self,
             ProbeCommand.self,
         ]
     )

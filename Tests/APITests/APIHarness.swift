@@ -29,6 +29,7 @@ struct APIHarness {
         var configuration = APIConfiguration(dataDirectory: store.directory.path)
         configuration.publicURL = "http://auris.test"
         configuration.media = store.media
+        configuration.signIn.bcryptCost = 4  // bcrypt's least: tests sign in often
         configure(&configuration)
         try JobFiles(dataDirectory: configuration.dataDirectory).createDirectories()
         let alice = try await store.accounts.create(name: "alice", signupCredits: signupCredits)

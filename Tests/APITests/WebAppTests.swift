@@ -25,6 +25,57 @@ import Testing
         }
     }
 
+    @Test("the page comes in the first language of Accept-Language that it speaks, English otherwise; each its own ETag")
+    func languageFromAcceptLanguage() async throws {
+        try await WebAppTestRouter.run { client in
+            let cases: [(String?, String)] = [
+                ("fr-FR,fr;q=0.9,en;q=0.8", "fr"), ("de-DE,fr;q=0.5,en;q=0.7", "en"), ("de, fr-CA;q=0.4", "fr"),
+                ("en-GB", "en"), ("ja", "en"), (nil, "en"), ("fr;q=0, en;q=0.1", "en"),
+            ]
+            var eTags: [String: String] = [:]
+            for (header, language) in cases {
+                var headers: HTTPFields = [:]
+                if let header { headers[.acceptLanguage] = header }
+                let response = try await client.execute(uri: "/", method: .get, headers: headers)
+                #expect(String(buffer: response.body).contains(#"<html lang="\#(language)">"#), "\(header ?? "none")")
+                #expect(response.headers[.vary] == "Accept-Language")
+                eTags[language] = response.headers[.eTag]
+            }
+            #expect(eTags["fr"] != nil && eTags["fr"] != eTags["en"], "a cache keeps the two pages apart")
+        }
+    }
+
+    @Test("every string of the web app comes from its catalogue, which has every key in French and in English")
+    func catalogueIsComplete() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let web = root.appendingPathComponent("Sources/API/Resources/web")
+        let catalogue = try String(contentsOf: web.appendingPathComponent("assets/catalogue.js"), encoding: .utf8)
+        let french = try #require(catalogue.range(of: "\n  fr: {"))
+        let keyPattern = try Regex(#"^    '?([\w.]+)'?:"#).anchorsMatchLineEndings()
+        let englishKeys = Set(catalogue[..<french.lowerBound].matches(of: keyPattern).map { String($0.output[1].substring ?? "") })
+        let frenchKeys = Set(catalogue[french.upperBound...].matches(of: keyPattern).map { String($0.output[1].substring ?? "") })
+        #expect(englishKeys.count > 150)
+        #expect(englishKeys == frenchKeys, "only in English: \(englishKeys.subtracting(frenchKeys)); only in French: \(frenchKeys.subtracting(englishKeys))")
+
+        // Every key the page and the scripts name is in the catalogue.
+        var used = Set<String>()
+        let html = try String(contentsOf: web.appendingPathComponent("index.html"), encoding: .utf8)
+        for match in html.matches(of: try Regex(#"data-i18n(?:-attr)?="([^"]+)""#)) {
+            for item in (match.output[1].substring ?? "").split(separator: ";") { used.insert(String(item.split(separator: ":").last ?? "")) }
+        }
+        let scripts = try FileManager.default.contentsOfDirectory(atPath: web.appendingPathComponent("assets").path).filter { $0.hasSuffix(".js") }
+        for name in scripts {
+            let script = try String(contentsOf: web.appendingPathComponent("assets/\(name)"), encoding: .utf8)
+            for match in script.matches(of: try Regex(#"\bt\('([\w.]+)'"#)) { used.insert(String(match.output[1].substring ?? "")) }
+        }
+        #expect(used.count > 100)
+        #expect(used.subtracting(englishKeys).isEmpty, "named but not in the catalogue: \(used.subtracting(englishKeys))")
+        // No English sentence is written into the page itself: its elements are filled from the catalogue.
+        let visibleText: String = html.replacing(try Regex(#"<script[^>]*>.*?</script>|<[^>]+>"#), with: " ")
+        let words = visibleText.split(whereSeparator: { $0.isWhitespace }).map(String.init).filter { $0.count > 3 && $0.allSatisfy(\.isLetter) }
+        #expect(Set(words).subtracting(["Auris", "alloy", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer", "verse"]).isEmpty, "\(words)")
+    }
+
     @Test("every asset the page and its modules name is served with its type, and revalidates with 304")
     func everyReferencedAssetIsServed() async throws {
         try await WebAppTestRouter.run { client in

@@ -4,20 +4,48 @@ import Logging
 import HTTPTypes
 import Hummingbird
 
-/// Sets the request's account from `Authorization: Bearer <api key>`, or answers 401.
+/// Sets the request's account from `Authorization: Bearer <api key>` or, without one,
+/// from the `auris_session` cookie, or answers 401.
+///
+/// A cookie is sent by the browser on its own, so a cookie-authenticated state change
+/// (any method but GET, HEAD and OPTIONS) must also come from our own origin and echo
+/// the session's CSRF token in `X-CSRF-Token`; else 403. A bearer key is never sent
+/// on its own, and needs neither.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AurisRequestContext
     let accounts: Accounts
+    /// Where browsers reach us: the one origin (besides the `Host` asked for) whose
+    /// cookie-authenticated state changes are accepted.
+    var publicURL = APIConfiguration(dataDirectory: "").publicURL
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization], header.count <= 256 else { throw APIError.unauthorized() }
+        var context = context
+        if let header = request.headers[.authorization] {
+            context.account = try await account(bearer: header)
+        } else if let token = request.cookies[SessionCookies.session]?.value, !token.isEmpty {
+            guard let session = try await accounts.session(token: token) else { throw APIError.unauthorized() }
+            if ![.get, .head, .options].contains(request.method) {
+                guard SessionCookies.isSameOrigin(request, publicURL: publicURL) else { throw SessionCookies.foreignOrigin }
+                let echoed = request.headers[SessionCookies.csrfHeader] ?? ""
+                guard echoed == request.cookies[SessionCookies.csrf]?.value, session.accepts(csrfToken: echoed) else {
+                    throw SessionCookies.csrfRefused
+                }
+            }
+            context.account = session.account
+            context.sessionToken = token
+        } else {
+            throw APIError.unauthorized()
+        }
+        context.logger[metadataKey: "account"] = "\(context.account.map(\.description) ?? "")"
+        return try await next(request, context)
+    }
+
+    private func account(bearer header: String) async throws -> AccountID {
+        guard header.count <= 256 else { throw APIError.unauthorized() }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw APIError.unauthorized() }
         let key = parts[1].trimmingCharacters(in: .whitespaces)
         guard let account = try await accounts.authenticate(apiKey: key) else { throw APIError.unauthorized() }
-        var context = context
-        context.account = account
-        context.logger[metadataKey: "account"] = "\(account)"
-        return try await next(request, context)
+        return account
     }
 }

@@ -17,10 +17,9 @@ struct CheckoutRoutes: Sendable {
         let account = try context.requireAccount()
         guard let payments else { throw Self.disabled }
         struct Body: Decodable { var plan: String }
-        let bytes = try await Self.collect(request, limitBytes: context.maxUploadSize)
-        guard let body = try? JSONDecoder().decode(Body.self, from: Data(bytes.readableBytesView)) else {
-            throw APIError.invalidRequest(#"the body must be JSON: {"plan": "starter" | "pro" | "premium"}"#)
-        }
+        let body = try await BodyReader.json(
+            Body.self, of: request, limitBytes: context.maxUploadSize,
+            shape: #"{"plan": "starter" | "pro" | "premium"}"#)
         let idempotencyKey = try IdempotencyKeyHeader.value(of: request)
         let started = try await payments.createCheckout(account: account, plan: body.plan, idempotencyKey: idempotencyKey)
         return try JSONResponse.make(["ok": .bool(true), "url": .string(started.url), "session_id": .string(started.sessionID)])
@@ -30,19 +29,10 @@ struct CheckoutRoutes: Sendable {
     /// it must not be decoded and re-encoded first.
     func webhook(_ request: Request, context: AurisRequestContext) async throws -> Response {
         guard let payments else { throw Self.disabled }
-        let buffer = try await Self.collect(request, limitBytes: Self.maxWebhookBodyBytes)
+        let buffer = try await BodyReader.collect(request, limitBytes: Self.maxWebhookBodyBytes)
         let outcome = try await payments.handleWebhook(
             rawBody: Array(buffer.readableBytesView), signatureHeader: request.headers[HTTPField.Name("Stripe-Signature")!])
         return try JSONResponse.make(["ok": .bool(true), "outcome": .string(outcome.rawValue)])
-    }
-
-    /// The whole body, or 413 `payload_too_large` past the limit.
-    private static func collect(_ request: Request, limitBytes: Int) async throws -> ByteBuffer {
-        do {
-            return try await request.body.collect(upTo: limitBytes)
-        } catch is NIOTooManyBytesError {
-            throw APIError.payloadTooLarge(limitBytes: Int64(limitBytes))
-        }
     }
 
     static let disabled = APIError(

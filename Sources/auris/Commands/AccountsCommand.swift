@@ -22,10 +22,8 @@ struct AccountsCommand: AsyncParsableCommand {
         @OptionGroup var data: DataOptions
 
         func run() async throws {
-            let signupCredits = try credits ?? Environment.integer("AURIS_SIGNUP_CREDITS") ?? 10
-            guard signupCredits >= 0, signupCredits <= 1_000_000 else {
-                throw ValidationError("--credits must be between 0 and 1000000")
-            }
+            let signupCredits = try Setting.integer(
+                flag: credits, flagName: "--credits", variable: "AURIS_SIGNUP_CREDITS", in: 0...1_000_000) ?? 10
             let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty, trimmed.count <= 200 else {
                 throw ValidationError("--name must be 1 to 200 characters")

@@ -64,7 +64,15 @@ struct AccountMovementOptions: ParsableArguments {
 
     /// Runs `body` on the account's ledger; an unknown account is a usage error.
     func withAccount(_ body: (Accounts, AccountID) async throws -> Void) async throws {
-        let accounts = Accounts(database: try await data.openDatabase())
+        try await data.withAccount(account, body)
+    }
+}
+
+extension DataOptions {
+    /// Runs `body` on `account` in this data folder's database; an unknown account is a
+    /// usage error.
+    func withAccount(_ account: Int64, _ body: (Accounts, AccountID) async throws -> Void) async throws {
+        let accounts = Accounts(database: try await openDatabase())
         do {
             try await body(accounts, AccountID(rawValue: account))
         } catch let error as LedgerError where error.isUnknownAccount {

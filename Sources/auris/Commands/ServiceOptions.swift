@@ -49,12 +49,32 @@ struct ServiceOptions: ParsableArguments {
             configuration.resultRedirectSeconds = Self.resultRedirectSeconds
         }
         configuration.queue = try Self.queueConfiguration()
+        configuration.signIn = try Self.signInConfiguration()
         return configuration
     }
 
     /// How long a presigned result URL stays valid: long enough to start a download,
     /// short enough that a leaked link soon stops working.
     static let resultRedirectSeconds = 300
+
+    /// Sign-up and sign-in: who may sign up, their free credits, bcrypt's cost, the limits.
+    static func signInConfiguration() throws -> SignInConfiguration {
+        var signIn = SignInConfiguration()
+        switch Environment.value("AURIS_SIGNUP") {
+        case nil, "open": signIn.signupOpen = true
+        case "closed": signIn.signupOpen = false
+        case let other?: throw ValidationError("AURIS_SIGNUP must be open or closed, not \(other)")
+        }
+        if let credits = try Setting.integer(variable: "AURIS_SIGNUP_CREDITS", in: 0...1_000_000) { signIn.signupCredits = credits }
+        if let cost = try Setting.integer(variable: "AURIS_BCRYPT_COST", in: 4...31) { signIn.bcryptCost = UInt8(cost) }
+        if let attempts = try Setting.integer(variable: "AURIS_LOGIN_LIMIT_PER_MINUTE", in: 1...10_000) {
+            signIn.loginAttemptsPerMinute = Int(attempts)
+        }
+        if let signups = try Setting.integer(variable: "AURIS_SIGNUP_LIMIT_PER_HOUR", in: 1...100_000) {
+            signIn.signupsPerHour = Int(signups)
+        }
+        return signIn
+    }
 
     /// Queue limits and timings; the README's "Configuration" table lists each name.
     static func queueConfiguration() throws -> JobQueue.Configuration {

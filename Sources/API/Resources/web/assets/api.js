@@ -1,6 +1,7 @@
 // Every call to the Auris JSON API goes through here, so every failure arrives in one
-// shape: an ApiError with the HTTP status and the server's stable error code.
-import { getKey } from './session.js';
+// shape: an ApiError with the HTTP status and the server's stable error code. The
+// browser sends the session cookie itself; state changes add the CSRF token.
+import { csrfToken } from './session.js';
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -12,9 +13,9 @@ export class ApiError extends Error {
   }
 }
 
-function authHeaders(extra = {}) {
-  const key = getKey();
-  return key ? { ...extra, Authorization: `Bearer ${key}` } : extra;
+/** Headers of a request; a state change (not GET) carries the CSRF token. */
+function authHeaders(extra = {}, method = 'GET') {
+  return method === 'GET' ? extra : { ...extra, 'X-CSRF-Token': csrfToken() };
 }
 
 async function send(method, path, body) {
@@ -22,7 +23,7 @@ async function send(method, path, body) {
   try {
     response = await fetch(path, {
       method,
-      headers: authHeaders(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      headers: authHeaders(body === undefined ? {} : { 'Content-Type': 'application/json' }, method),
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: 'no-store',
     });
@@ -30,6 +31,8 @@ async function send(method, path, body) {
     throw new ApiError(0, null);
   }
   const data = await response.json().catch(() => null);
+  // A session that ended elsewhere (signed out, expired): the page goes back to sign-in.
+  if (response.status === 401 && data?.error?.code === 'unauthorized') document.dispatchEvent(new CustomEvent('auris:signed-out'));
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }
@@ -38,7 +41,7 @@ export const get = (path) => send('GET', path);
 export const post = (path, body) => send('POST', path, body ?? {});
 export const del = (path) => send('DELETE', path);
 
-/** Fetches binary content (a result) with the key; the answer is a Blob. */
+/** Fetches binary content (a result); the answer is a Blob. */
 export async function getBlob(path) {
   let response;
   try {
@@ -50,7 +53,7 @@ export async function getBlob(path) {
   return response.blob();
 }
 
-/** Opens a streaming GET (Server-Sent Events) with the key in the header. */
+/** Opens a streaming GET (Server-Sent Events). */
 export async function openStream(path, signal) {
   const response = await fetch(path, {
     headers: authHeaders({ Accept: 'text/event-stream' }),
@@ -71,8 +74,7 @@ export function upload(formData, onProgress, idempotencyKey) {
   const xhr = new XMLHttpRequest();
   const promise = new Promise((resolve, reject) => {
     xhr.open('POST', '/api/dub');
-    const key = getKey();
-    if (key) xhr.setRequestHeader('Authorization', `Bearer ${key}`);
+    xhr.setRequestHeader('X-CSRF-Token', csrfToken());
     if (idempotencyKey) xhr.setRequestHeader('Idempotency-Key', idempotencyKey);
     xhr.responseType = 'json';
     xhr.upload.addEventListener('progress', (event) => {

@@ -1,7 +1,8 @@
 // The Dub view: choose or drop a file, pick the language, upload with progress, and
 // report what the server answered (the credits reserved, or why it refused).
 import { upload } from './api.js';
-import { $, el, formatBytes, plural } from './dom.js';
+import { $, el } from './dom.js';
+import { credits, formatBytes, formatNumber, t } from './i18n.js';
 import { loadLanguages } from './languages.js';
 import { describeError } from './messages.js';
 import { showMessage } from './notices.js';
@@ -31,7 +32,7 @@ export class DubView {
         select.append(...languages.map((language) => el('option', { value: language.code }, language.name)));
       }
     } catch (error) {
-      showMessage(this.error, { text: `Could not load the language list. ${describeError(error).text}` });
+      showMessage(this.error, { text: t('dub.languagesFailed', { reason: describeError(error).text }) });
     }
   }
 
@@ -55,15 +56,15 @@ export class DubView {
 
   showFileName() {
     const file = this.file.files[0];
-    $('#dub-file-name').textContent = file ? `Selected: ${file.name} (${formatBytes(file.size)})` : '';
+    $('#dub-file-name').textContent = file ? t('dub.selected', { name: file.name, size: formatBytes(file.size) }) : '';
   }
 
   async submit() {
     this.error.replaceChildren();
     const file = this.file.files[0];
     const target = $('#dub-target').value;
-    if (!file) return this.invalid(this.file, 'Choose an audio file first.');
-    if (!target) return this.invalid($('#dub-target'), 'Choose the language to dub into.');
+    if (!file) return this.invalid(this.file, t('dub.noFile'));
+    if (!target) return this.invalid($('#dub-target'), t('dub.noTarget'));
 
     const form = new FormData();
     form.append('target_language', target);
@@ -122,15 +123,18 @@ export class DubView {
   setProgress(fraction) {
     const percent = Math.round(fraction * 100);
     $('#upload-progress').value = percent;
-    $('#upload-percent').textContent = percent === 100 ? '100% · measuring the audio…' : `${percent}%`;
+    $('#upload-percent').textContent = percent === 100 ? t('dub.measuring') : formatNumber(fraction, { style: 'percent' });
   }
 
   showAccepted(answer, fileName) {
     $('#dub-result').replaceChildren(el('div', { class: 'notice notice-success', 'data-job-id': answer.id },
-      el('p', {}, el('strong', {}, `${fileName} is queued.`), ' ',
-        `${answer.duration_seconds.toFixed(1)} s of audio: ${plural(answer.credits_reserved, 'credit')} reserved, `,
-        `${plural(answer.credits_available, 'credit')} left. `,
-        el('a', { href: '#jobs' }, 'Follow it in Jobs'))));
+      el('p', {}, el('strong', {}, t('dub.queued', { name: fileName })), ' ',
+        t('dub.queuedDetail', {
+          count: answer.credits_reserved,
+          seconds: formatNumber(answer.duration_seconds, { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+          reserved: credits(answer.credits_reserved), left: credits(answer.credits_available),
+        }), ' ',
+        el('a', { href: '#jobs' }, t('dub.follow')))));
   }
 }
 
@@ -142,9 +146,5 @@ function newIdempotencyKey() {
 
 /** The whole file had gone up when the upload stopped: the server may have queued it. */
 function uploadMayHaveBeenQueued() {
-  return {
-    text: 'The upload stopped after the whole file was sent, so the server may have queued it. '
-      + 'Look in Jobs; sending the same file again will not charge it twice.',
-    action: { href: '#jobs', label: 'See your jobs' },
-  };
+  return { text: t('dub.mayBeQueued'), action: { href: '#jobs', label: t('action.jobs') } };
 }

@@ -1,7 +1,8 @@
 // The Jobs view: the account's jobs with live status, cancel, listen and download.
 // Cards are updated in place, so a player that is open survives status updates.
 import { ApiError, del, get, getBlob } from './api.js';
-import { $, el, formatDate, plural } from './dom.js';
+import { $, el } from './dom.js';
+import { credits, formatDate, formatNumber, t } from './i18n.js';
 import { languageName } from './languages.js';
 import { FINISHED, watchJob } from './live.js';
 import { describeError, stageLabel, statusLabel } from './messages.js';
@@ -34,7 +35,7 @@ export class JobsView {
       if (this.cards.size <= PAGE_SIZE) this.setCursor(page.next_cursor);
       this.empty.hidden = this.cards.size > 0;
     } catch (error) {
-      notify('error', `Could not load your jobs. ${describeError(error).text}`, { id: 'jobs' });
+      notify('error', t('jobs.loadFailed', { reason: describeError(error).text }), { id: 'jobs' });
     }
   }
 
@@ -45,7 +46,7 @@ export class JobsView {
       this.list.append(...page.jobs.map((job) => this.upsert(job)));
       this.setCursor(page.next_cursor);
     } catch (error) {
-      notify('error', `Could not load older jobs. ${describeError(error).text}`, { id: 'jobs' });
+      notify('error', t('jobs.olderFailed', { reason: describeError(error).text }), { id: 'jobs' });
     }
   }
 
@@ -76,7 +77,7 @@ export class JobsView {
     card.job = job;
     this.render(card);
     if (wasRunning && FINISHED.has(job.status)) {
-      this.announcer.textContent = `Job into ${languageName(job.target_language)} ${statusLabel(job.status).toLowerCase()}.`;
+      this.announcer.textContent = t('jobs.finished', { language: languageName(job.target_language), status: statusLabel(job.status) });
       document.dispatchEvent(new CustomEvent('auris:credits-changed'));
     }
     if (!FINISHED.has(job.status)) this.watch(job.id);
@@ -118,9 +119,9 @@ export class JobsView {
   render(card) {
     const { job, parts, node } = card;
     node.dataset.status = job.status;
-    parts.badge.textContent = job.cancel_requested && !FINISHED.has(job.status) ? 'Canceling' : statusLabel(job.status);
+    parts.badge.textContent = job.cancel_requested && !FINISHED.has(job.status) ? t('jobs.canceling') : statusLabel(job.status);
     parts.badge.className = `badge status-${job.status}`;
-    parts.title.textContent = `Into ${languageName(job.target_language)} · ${job.duration_seconds.toFixed(1)} s`;
+    parts.title.textContent = t('jobs.into', { language: languageName(job.target_language), seconds: seconds(job.duration_seconds) });
     parts.meta.textContent = `${formatDate(job.created_at)} · ${creditsText(job)}`;
     const progress = job.status === 'succeeded' ? 1 : job.progress;
     parts.progress.value = progress;
@@ -139,14 +140,14 @@ export class JobsView {
 
   actions(card) {
     const { job } = card;
-    const label = `job into ${languageName(job.target_language)} from ${formatDate(job.created_at)}`;
+    const label = t('jobs.label', { language: languageName(job.target_language), date: formatDate(job.created_at) });
     if (!FINISHED.has(job.status) && !job.cancel_requested) {
-      return [el('button', { type: 'button', class: 'danger', 'aria-label': `Cancel ${label}`, onclick: (event) => this.cancel(card, event.currentTarget) }, 'Cancel')];
+      return [el('button', { type: 'button', class: 'danger', 'aria-label': t('jobs.cancelLabel', { job: label }), onclick: (event) => this.cancel(card, event.currentTarget) }, t('jobs.cancel'))];
     }
     if (job.status === 'succeeded') {
       return [
-        el('button', { type: 'button', class: 'primary', 'data-action': 'listen', 'aria-label': `Listen to ${label}`, onclick: (event) => this.listen(card, event.currentTarget) }, 'Listen'),
-        el('button', { type: 'button', 'data-action': 'download', 'aria-label': `Download ${label}`, onclick: (event) => this.download(card, event.currentTarget) }, 'Download MP3'),
+        el('button', { type: 'button', class: 'primary', 'data-action': 'listen', 'aria-label': t('jobs.listenLabel', { job: label }), onclick: (event) => this.listen(card, event.currentTarget) }, t('jobs.listen')),
+        el('button', { type: 'button', 'data-action': 'download', 'aria-label': t('jobs.downloadLabel', { job: label }), onclick: (event) => this.download(card, event.currentTarget) }, t('jobs.download')),
       ];
     }
     return [];
@@ -177,7 +178,7 @@ export class JobsView {
     button.disabled = true;
     try {
       const url = await this.resultURL(card);
-      const audio = el('audio', { controls: true, preload: 'metadata', src: url, 'aria-label': `Dubbed audio into ${languageName(card.job.target_language)}` });
+      const audio = el('audio', { controls: true, preload: 'metadata', src: url, 'aria-label': t('jobs.player', { language: languageName(card.job.target_language) }) });
       card.parts.player.replaceChildren(audio);
       button.remove();
       audio.focus();
@@ -202,18 +203,23 @@ export class JobsView {
   }
 }
 
+function seconds(value) {
+  return formatNumber(value, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+}
+
 function creditsText(job) {
-  if (job.status === 'succeeded') return `${plural(job.credits_charged, 'credit')} charged`;
-  if (job.status === 'failed' || job.status === 'canceled') return `nothing charged (${plural(job.credits_reserved, 'credit')} returned)`;
-  return `${plural(job.credits_reserved, 'credit')} reserved`;
+  if (job.status === 'succeeded') return t('jobs.charged', { count: job.credits_charged, credits: credits(job.credits_charged) });
+  const reserved = { count: job.credits_reserved, credits: credits(job.credits_reserved) };
+  if (job.status === 'failed' || job.status === 'canceled') return t('jobs.returned', reserved);
+  return t('jobs.reserved', reserved);
 }
 
 function progressText(job, progress) {
-  const percent = `${Math.round(progress * 100)}%`;
+  const percent = formatNumber(progress, { style: 'percent' });
   switch (job.status) {
-    case 'queued': return job.attempts > 0 ? `Waiting to retry (attempt ${job.attempts + 1})` : 'Waiting for a worker';
-    case 'running': return `${stageLabel(job.stage) || 'Starting'} · ${percent}`;
-    case 'succeeded': return 'Done · 100%';
+    case 'queued': return job.attempts > 0 ? t('jobs.retrying', { attempt: job.attempts + 1 }) : t('jobs.waiting');
+    case 'running': return `${stageLabel(job.stage) || t('jobs.starting')} · ${percent}`;
+    case 'succeeded': return t('jobs.done');
     default: return '';
   }
 }

@@ -1,6 +1,6 @@
 // Follows a job until it finishes. Server-Sent Events are read with fetch() streaming,
-// not EventSource: EventSource cannot send the Authorization header, and putting the
-// key in a URL would leave it in logs and history. When streaming fails, it polls.
+// which reads an error's JSON and stops on 404 where EventSource would retry blindly.
+// When streaming fails, it polls.
 import { ApiError, get, openStream } from './api.js';
 import { delay } from './dom.js';
 

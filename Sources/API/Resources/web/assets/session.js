@@ -1,24 +1,7 @@
-// The API key, kept in this browser's localStorage until the user signs out. It is only
-// ever sent in the Authorization header, never in a URL.
+// The signed-in browser: the session cookie is HttpOnly (scripts never see it); the
+// readable auris_csrf cookie is echoed in X-CSRF-Token on every state change.
 
-const STORAGE_KEY = 'auris.apiKey';
-
-export function getKey() {
-  try {
-    return localStorage.getItem(STORAGE_KEY);
-  } catch {
-    return null; // storage disabled: the user stays signed out
-  }
-}
-
-export function setKey(key) {
-  localStorage.setItem(STORAGE_KEY, key);
-}
-
-export function clearKey() {
-  try {
-    localStorage.removeItem(STORAGE_KEY);
-  } catch {
-    // nothing stored, nothing to remove
-  }
+export function csrfToken() {
+  const found = document.cookie.split(';').map((part) => part.trim()).find((part) => part.startsWith('auris_csrf='));
+  return found ? decodeURIComponent(found.slice('auris_csrf='.length)) : '';
 }
