@@ -13,7 +13,7 @@ extension JobQueue {
             switch job.state {
             case .queued:
                 guard try Self.apply(
-                    .cancelQueued, jobID: jobID, leasedTo: nil, failure: .canceledByClient, now: now, in: db)
+                    .cancelQueued, jobID: jobID, claimedBy: nil, failure: .canceledByClient, now: now, in: db)
                 else { throw QueueError.brokenInvariant("job \(jobID) changed inside a transaction") }
                 return .canceled
             case .running:

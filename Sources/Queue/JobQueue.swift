@@ -13,7 +13,7 @@ public import Database
 /// let queue = JobQueue(database: database)
 /// let job = try await queue.enqueue(EnqueueRequest(account: user, credits: 3, durationMilliseconds: 25_000, payload: "{}"))
 /// if let claimed = try await queue.claim(owner: "worker-1") {
-///     try await queue.succeed(jobID: claimed.id, owner: "worker-1")
+///     try await queue.succeed(claimed.claim)
 /// }
 /// ```
 public struct JobQueue: Sendable {

@@ -121,5 +121,13 @@ public enum QueueMigrations {
             ALTER TABLE jobs ADD COLUMN upload_id TEXT;
             CREATE INDEX jobs_upload ON jobs (upload_id) WHERE state IN ('queued', 'running');
             """),
+        Migration("queue.3.claim_token", sql: """
+            -- Each claim's own token, set by the claim and cleared when the job leaves
+            -- running: heartbeats and settles name it, so an attempt whose lease expired
+            -- settles nothing after a re-claim, even by another slot of the same worker.
+            ALTER TABLE jobs ADD COLUMN claim_token TEXT;
+            -- Jobs running at the upgrade get a token their rescue can name.
+            UPDATE jobs SET claim_token = 'claim_' || id WHERE state = 'running';
+            """),
     ]
 }

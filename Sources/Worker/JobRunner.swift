@@ -98,7 +98,7 @@ struct JobRunner: Sendable {
             guard report != nil || sinceRenewal >= renewEvery else { continue }
             sinceRenewal = 0
             do {
-                switch try await queue.heartbeat(jobID: job.id, owner: configuration.workerID, stage: report?.stage, progress: report?.progress) {
+                switch try await queue.heartbeat(job.claim, stage: report?.stage, progress: report?.progress) {
                 case .leaseLost: return .leaseLost
                 case .extended(_, let cancelRequested): if cancelRequested { return .cancelRequested }
                 }
@@ -112,26 +112,26 @@ struct JobRunner: Sendable {
     }
 
     private func settle(_ job: ClaimedJob, _ outcome: Outcome, logger: Logger) async {
-        let owner = configuration.workerID
+        let claim = job.claim
         do {
             let settlement: Settlement
             switch outcome {
             case .finished(.success):
-                settlement = try await queue.succeed(jobID: job.id, owner: owner)
+                settlement = try await queue.succeed(claim)
             case .finished(.failure(let error)) where error.isCanceled:
                 // The pipeline saw a cancellation that the supervisor did not cause: this
                 // process is going away. Give the job back for another worker.
-                settlement = try await queue.giveBack(jobID: job.id, owner: owner)
+                settlement = try await queue.giveBack(claim)
             case .finished(.failure(let error)) where error.isTransient:
                 settlement = try await queue.retry(
-                    jobID: job.id, owner: owner, errorCode: error.code, errorMessage: error.message,
+                    claim, errorCode: error.code, errorMessage: error.message,
                     retryAfterMilliseconds: error.retryAfterSeconds.map { Int64(($0 * 1_000).rounded(.up)) })
             case .finished(.failure(let error)):
-                settlement = try await queue.fail(jobID: job.id, owner: owner, errorCode: error.code, errorMessage: error.message)
+                settlement = try await queue.fail(claim, errorCode: error.code, errorMessage: error.message)
             case .stopped(.cancelRequested):
-                settlement = try await queue.settleCanceled(jobID: job.id, owner: owner)
+                settlement = try await queue.settleCanceled(claim)
             case .stopped(.shutdown):
-                settlement = try await queue.giveBack(jobID: job.id, owner: owner)
+                settlement = try await queue.giveBack(claim)
             case .stopped(.leaseLost):
                 settlement = .leaseLost
             }

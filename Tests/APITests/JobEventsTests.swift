@@ -20,14 +20,15 @@ import Testing
         let queue = fixture.queue
         let id = fixture.jobID
         // One step between two polls of the route, as a worker would make them.
+        let held = Held()
         let steps = Steps([
-            { _ = try await queue.claim(owner: "w1") },
-            { _ = try await queue.heartbeat(jobID: id, owner: "w1", stage: "transcribe", progress: 0.2) },
+            { held.claim = try await queue.claim(owner: "w1")?.claim },
+            { _ = try await queue.heartbeat(try held.require(), stage: "transcribe", progress: 0.2) },
             {},
             {},
-            { _ = try await queue.heartbeat(jobID: id, owner: "w1", stage: "synthesize", progress: 0.6) },
-            { _ = try await queue.heartbeat(jobID: id, owner: "w1", stage: "synthesize", progress: 0.6) },
-            { _ = try await queue.succeed(jobID: id, owner: "w1") },
+            { _ = try await queue.heartbeat(try held.require(), stage: "synthesize", progress: 0.6) },
+            { _ = try await queue.heartbeat(try held.require(), stage: "synthesize", progress: 0.6) },
+            { _ = try await queue.succeed(try held.require()) },
         ])
         var timing = JobEventsRoute.Timing()
         timing.heartbeatInterval = timing.pollInterval * 2
@@ -148,6 +149,21 @@ private struct EventsFixture {
             body.withLock { $0 = String(buffer: response.body) }
         }
         return body.withLock { $0 }
+    }
+}
+
+/// The claim a test's worker steps hold, from the step that claims to the one that settles.
+private final class Held: Sendable {
+    private let state = Mutex<JobClaim?>(nil)
+
+    var claim: JobClaim? {
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
+    }
+
+    func require() throws -> JobClaim {
+        guard let claim else { throw FixtureError("no job was claimed") }
+        return claim
     }
 }
 
