@@ -66,11 +66,14 @@ extension JobQueue {
                 UPDATE jobs SET lease_expires_at_ms = ?1, updated_at_ms = ?2,
                     stage = coalesce(?3, stage), progress = coalesce(?4, progress)
                 WHERE id = ?5 AND claim_token = ?6 AND state = ?7
-                RETURNING cancel_requested
+                RETURNING cancel_requested, watched_until_ms
                 """,
                 leaseExpiry, now, stage, clampedProgress, claim.jobID, claim.token, JobState.running.rawValue
-            ) { row in row["cancel_requested"] as Bool }
-            guard let cancelRequested else { return .leaseLost }
+            ) { row in (row["cancel_requested"] as Bool, row["watched_until_ms"] as Int64?) }
+            guard let (cancelRequested, watchedUntil) = cancelRequested else { return .leaseLost }
+            if stage != nil || progress != nil {
+                try Self.notifyChange(watchedUntilMilliseconds: watchedUntil, now: now, in: db)
+            }
             return .extended(untilMilliseconds: leaseExpiry, cancelRequested: cancelRequested)
         }
     }

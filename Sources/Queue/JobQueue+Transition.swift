@@ -56,13 +56,16 @@ extension JobQueue {
                 progress = CASE WHEN ?10 = 1 THEN 1.0 ELSE progress END,
                 stage = CASE WHEN ?10 = 1 THEN 'done' ELSE stage END, updated_at_ms = ?11
             WHERE id = ?12 AND state = ?13 AND (CAST(?14 AS TEXT) IS NULL OR claim_token = ?14)
-            RETURNING account_id, hold_id
+            RETURNING account_id, hold_id, watched_until_ms
             """,
             target.rawValue, newLease?.claim.owner, newLease?.expiresAtMilliseconds, attemptsDelta,
             newLease == nil ? nil : now, target.isFinished ? now : nil, failure?.code, failure?.message,
             runAtMilliseconds, target == .succeeded, now, jobID, transition.from.rawValue, claim?.token,
             newLease?.claim.token
-        ) { row in (account: row["account_id"] as Int64, holdID: row["hold_id"] as String) }
+        ) { row in
+            (account: row["account_id"] as Int64, holdID: row["hold_id"] as String,
+             watchedUntil: row["watched_until_ms"] as Int64?)
+        }
         guard let updated else { return false }
 
         let ledger = Ledger(db)
@@ -80,11 +83,19 @@ extension JobQueue {
         }
         // A job back in the queue may be claimed by an idle worker on any host.
         if target == .queued { try db.notify(channel: JobQueue.wakeupChannel) }
+        try notifyChange(watchedUntilMilliseconds: updated.watchedUntil, now: now, in: db)
         func count(_ state: JobState) -> Int { (target == state ? 1 : 0) - (transition.from == state ? 1 : 0) }
         try Lanes(db: db).adjust(
             account: updated.account, queuedDelta: count(.queued), runningDelta: count(.running),
             servedAtMilliseconds: target == .running ? now : nil)
         return true
+    }
+}
+
+extension JobQueue {
+    /// Tells event streams on every host that a job changed, when one watches it.
+    static func notifyChange(watchedUntilMilliseconds: Int64?, now: Int64, in db: any SQLConnection) throws {
+        if let watchedUntilMilliseconds, watchedUntilMilliseconds >= now { try db.notify(channel: changeChannel) }
     }
 }
 

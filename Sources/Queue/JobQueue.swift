@@ -37,6 +37,9 @@ public struct JobQueue: Sendable {
     /// The channel a committed enqueue, or a job put back in the queue, notifies
     /// (PostgreSQL's `NOTIFY`): idle workers on every host listen to it.
     public static let wakeupChannel = "auris_jobs"
+    /// The channel a change of a watched job notifies (`watch(jobID:account:forMilliseconds:)`):
+    /// its state, stage or progress, committed. Event streams on every host listen to it.
+    public static let changeChannel = "auris_job_changes"
     let clock: any WallClock
     public let configuration: Configuration
 

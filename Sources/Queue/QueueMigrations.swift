@@ -129,5 +129,13 @@ public enum QueueMigrations {
             -- Jobs running at the upgrade get a token their rescue can name.
             UPDATE jobs SET claim_token = 'claim_' || id WHERE state = 'running';
             """),
+        Migration("queue.4.watched_until", sqlite: """
+            -- Until when a client's event stream watches the job: only then do its changes
+            -- send a notification (JobQueue.changeChannel), so unwatched jobs cost no NOTIFY.
+            ALTER TABLE jobs ADD COLUMN watched_until_ms INTEGER;
+            """,
+            postgresql: """
+            ALTER TABLE jobs ADD COLUMN watched_until_ms BIGINT;
+            """),
     ]
 }

@@ -13,6 +13,8 @@ struct JobRunner: Sendable {
     let files: JobFiles
     let draining: DrainState
     let logger: Logger
+    /// Event streams of this machine's API, woken after each progress report and settle.
+    var changes: JobWakeups { JobWakeups.jobChanges(dataDirectory: files.dataDirectory) }
 
     /// Why the pipeline was stopped before it ended by itself.
     enum StopReason: Sendable {
@@ -100,7 +102,9 @@ struct JobRunner: Sendable {
             do {
                 switch try await queue.heartbeat(job.claim, stage: report?.stage, progress: report?.progress) {
                 case .leaseLost: return .leaseLost
-                case .extended(_, let cancelRequested): if cancelRequested { return .cancelRequested }
+                case .extended(_, let cancelRequested):
+                    if report != nil { changes.notifyAll() }
+                    if cancelRequested { return .cancelRequested }
                 }
             } catch {
                 // A heartbeat that failed (database busy) is tried again at the next tick;
@@ -136,6 +140,7 @@ struct JobRunner: Sendable {
                 settlement = .leaseLost
             }
             logger.info("job settled", metadata: ["outcome": "\(settlement)", "detail": "\(Self.describe(outcome))"])
+            if settlement != .leaseLost { changes.notifyAll() }
             if case .settled(let state) = settlement {
                 cleanUp(job, keepResult: state == .succeeded)
             }

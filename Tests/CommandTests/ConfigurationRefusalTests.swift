@@ -23,6 +23,7 @@ import Testing
         Case(arguments: ["worker"], environment: ["AURIS_MAX_ATTEMPTS": "500"], message: "AURIS_MAX_ATTEMPTS must be 1 to 100, not 500"),
         Case(arguments: ["serve", "--port", "70000"], message: "--port must be 1 to 65535, not 70000"),
         Case(arguments: ["serve"], environment: ["AURIS_MAX_DURATION_SECONDS": "0"], message: "AURIS_MAX_DURATION_SECONDS must be 1 to 86400, not 0"),
+        Case(arguments: ["up"], environment: ["AURIS_ACCOUNT_MAX_STREAMS": "0"], message: "AURIS_ACCOUNT_MAX_STREAMS must be 1 to 64, not 0"),
     ]
 
     @Test(arguments: cases)
