@@ -29,7 +29,7 @@ extension QueueBenchmark {
                         var count = 0
                         // Nothing is enqueued while draining: the first empty claim means done.
                         while let job = try await queue.claim(owner: owner) {
-                            guard case .settled(.succeeded) = try await queue.succeed(jobID: job.id, owner: owner) else {
+                            guard case .settled(.succeeded) = try await queue.succeed(job.claim) else {
                                 throw ValidationError("job \(job.id) was not settled")
                             }
                             count += 1

@@ -76,7 +76,7 @@ struct QueueBenchmark: AsyncParsableCommand {
                             try await Task.sleep(for: .microseconds(200))
                             continue
                         }
-                        _ = try await queue.succeed(jobID: job.id, owner: owner)
+                        _ = try await queue.succeed(job.claim)
                         done.increment()
                     }
                     return .zero

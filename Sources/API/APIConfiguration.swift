@@ -28,6 +28,9 @@ public struct APIConfiguration: Sendable {
     /// `AURIS_ACCOUNT_MAX_UPLOADS`: uploads one account may have in progress at once;
     /// one more is refused with 429 `too_many_uploads`.
     public var maxConcurrentUploadsPerAccount: Int = 4
+    /// `AURIS_ACCOUNT_MAX_STREAMS`: event streams (`GET /api/dub/{id}/events`) one account
+    /// may have open at once; one more is refused with 429 `too_many_streams`.
+    public var maxConcurrentStreamsPerAccount: Int = 4
     /// `AURIS_HEADER_TIMEOUT_SECONDS`: how long a connection may take to send a whole
     /// request head, and stay idle between requests.
     public var requestHeaderTimeoutSeconds: Int64 = 30

@@ -55,6 +55,10 @@ public struct APIError: HTTPResponseError, Sendable {
         APIError(.tooManyRequests, "too_many_uploads", "the account already has \(limit) uploads in progress; wait for one to finish",
                  details: ["limit": Int64(limit)], headers: [.retryAfter: "5"])
     }
+    static func tooManyStreams(limit: Int) -> APIError {
+        APIError(.tooManyRequests, "too_many_streams", "the account already has \(limit) event streams open; close one first",
+                 details: ["limit": Int64(limit)], headers: [.retryAfter: "5"])
+    }
     static func conflict(_ code: String, _ message: String) -> APIError { APIError(.conflict, code, message) }
     static func internalError() -> APIError {
         APIError(.internalServerError, "internal_error", "something went wrong on our side; nothing was charged for it")

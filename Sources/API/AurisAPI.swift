@@ -71,7 +71,10 @@ public enum AurisAPI {
         authenticated.get("dub", use: dubs.list)
         authenticated.get("dub/:id", use: dubs.status)
         authenticated.get("dub/:id/result", use: dubs.result)
-        authenticated.get("dub/:id/events", use: JobEventsRoute(queue: queue, publicURL: configuration.publicURL).handle)
+        let events = JobEventsRoute(
+            queue: queue, publicURL: configuration.publicURL, streams: AccountSlots(limit: configuration.maxConcurrentStreamsPerAccount),
+            feed: JobChangeFeed(database: database, dataDirectory: configuration.dataDirectory))
+        authenticated.get("dub/:id/events", use: events.handle)
         authenticated.delete("dub/:id", use: dubs.cancel)
         authenticated.get("credits", use: credits.credits)
         authenticated.post("checkout", use: checkout.checkout)

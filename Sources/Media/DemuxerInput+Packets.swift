@@ -20,7 +20,13 @@ extension DemuxerInput {
             av_packet_free(&owned)
         }
         let timeBase = stream.pointee.time_base
-        let sampleTimeBase = AVRational(num: 1, den: parameters.pointee.sample_rate)
+        // Opus counts frames and its codec delay at 48 kHz whatever rate the container
+        // states (RFC 7845): a WebM of 8 kHz Opus says 8000. Skip-samples side data is
+        // written by the demuxer at the stated rate (Matroska's DiscardPadding), so it
+        // is read at that rate.
+        let isOpus = parameters.pointee.codec_id == AV_CODEC_ID_OPUS
+        let sampleTimeBase = AVRational(num: 1, den: isOpus ? 48_000 : parameters.pointee.sample_rate)
+        let sideDataTimeBase = AVRational(num: 1, den: parameters.pointee.sample_rate)
         let milliseconds = AVRational(num: 1, den: 1000)
         let nothing = cffmpeg_nopts_value()
         let endOfFile = cffmpeg_averror_eof()
@@ -32,6 +38,8 @@ extension DemuxerInput {
         )
         var timeline = PacketTimeline(codecDelay: codecDelay)
         var packetsRead = 0
+        let head = HeadDecoder(parameters: parameters)
+        var headLength: Int64?
 
         while true {
             let status = av_read_frame(format, packet)
@@ -57,18 +65,29 @@ extension DemuxerInput {
             let dts = packet.pointee.dts
             let start: Int64? = pts != nothing ? pts : (dts != nothing ? dts : nil)
             var duration = packet.pointee.duration
-            if duration <= 0 {
+            if isOpus, let data = packet.pointee.data,
+               let samples = OpusPacket.samples(in: UnsafeBufferPointer(start: data, count: Int(packet.pointee.size))) {
+                // The packet's own count unless the demuxer says less: Ogg shortens the
+                // last packet to the stream's end (see `OpusPacket`).
+                let own = av_rescale_q(Int64(samples), sampleTimeBase, timeBase)
+                duration = duration > 0 ? min(duration, own) : own
+            } else if duration <= 0 {
                 // Codecs with a fixed frame size (PCM, MP3, AC-3…) give it from the size.
                 let samples = av_get_audio_frame_duration2(parameters, packet.pointee.size)
                 if samples > 0 { duration = av_rescale_q(Int64(samples), sampleTimeBase, timeBase) }
             }
             let drop = Self.droppedSamples(in: packet)
-            let leadingDrop = drop.leading > 0 ? av_rescale_q(drop.leading, sampleTimeBase, timeBase) : 0
-            let trailingDrop = drop.trailing > 0 && subtractsTrailingPadding ? av_rescale_q(drop.trailing, sampleTimeBase, timeBase) : 0
+            let leadingDrop = drop.leading > 0 ? av_rescale_q(drop.leading, sideDataTimeBase, timeBase) : 0
+            let trailingDrop =
+                drop.trailing > 0 && subtractsTrailingPadding ? av_rescale_q(drop.trailing, sideDataTimeBase, timeBase) : 0
             do {
                 try timeline.add(start: start, duration: duration, leadingDrop: leadingDrop, trailingDrop: trailingDrop)
             } catch {
                 throw .corrupt("the audio timestamps are out of range")
+            }
+            if let head, head.wantsMore {
+                head.send(packet)
+                if !head.wantsMore { headLength = timeline.length }
             }
 
             let soFarMilliseconds = av_rescale_q(timeline.length, timeBase, milliseconds)
@@ -79,7 +98,9 @@ extension DemuxerInput {
         if let stop = Self.failure(source: source) { throw stop }
         guard timeline.packetCount > 0 else { throw .invalidDuration("the audio stream has no packets") }
         if timeline.lastPacketDurationUnknown { return nil }
-        return av_rescale_q(timeline.length, timeBase, milliseconds)
+        let headMilliseconds = av_rescale_q(headLength ?? timeline.length, timeBase, milliseconds)
+        let decoderLoss = head?.lossMilliseconds(ofPacketsMeasuring: headMilliseconds) ?? 0
+        return av_rescale_q(timeline.length, timeBase, milliseconds) - decoderLoss
     }
 
     /// The samples `AV_PKT_DATA_SKIP_SAMPLES` tells the decoder to drop at this packet:

@@ -26,9 +26,23 @@ public struct Job: Sendable, Equatable, Codable {
     public var finishedAtMilliseconds: Int64?
 }
 
+/// One claim of a job: what its heartbeats and its settle must present.
+///
+/// The owner is the worker process; the token is this attempt's alone. After the lease
+/// expires and the job is claimed again, even by another slot of the same process, the
+/// earlier attempt's claim matches no row and settles nothing.
+public struct JobClaim: Sendable, Hashable {
+    public let jobID: String
+    public let owner: String
+    /// Stored on the job row while this claim holds it; never shown to clients.
+    let token: String
+}
+
 /// What a worker receives from a claim.
 public struct ClaimedJob: Sendable, Equatable {
     public var id: String
+    /// This attempt's claim, for its heartbeats and its settle.
+    public var claim: JobClaim
     public var account: AccountID
     public var payload: String
     /// The upload the job reads, when it has one.
@@ -92,8 +106,8 @@ public enum Settlement: Sendable, Equatable {
     case settled(JobState)
     /// Back in the queue, due again at this time.
     case retryScheduled(runAtMilliseconds: Int64)
-    /// The job is no longer leased to this owner (rescued, given back, or finished):
-    /// nothing changed.
+    /// The job is no longer held by this claim (rescued, claimed again, given back, or
+    /// finished): nothing changed.
     case leaseLost
 }
 

@@ -5,6 +5,9 @@ extension JobQueue {
     /// Leases the next job to `owner`: from the least-served account that has a job due
     /// and fewer than `maxRunningPerAccount` running, its highest-priority, oldest job.
     ///
+    /// Each claim gets a token of its own (`ClaimedJob.claim`): only this attempt's
+    /// heartbeats and settle match the job afterwards.
+    ///
     /// - Returns: nil when nothing is due.
     public func claim(owner: String) async throws -> ClaimedJob? {
         precondition(!owner.isEmpty, "a lease has an owner")
@@ -26,8 +29,10 @@ extension JobQueue {
                 """,
                 account, now
             ) { row in
-                ClaimedJob(
-                    id: row["id"], account: AccountID(rawValue: row["account_id"]), payload: row["payload"],
+                let id: String = row["id"]
+                return ClaimedJob(
+                    id: id, claim: JobClaim(jobID: id, owner: owner, token: RandomIdentifier.make(prefix: "claim", nowMilliseconds: now)),
+                    account: AccountID(rawValue: row["account_id"]), payload: row["payload"],
                     uploadID: row["upload_id"], attempt: (row["attempts"] as Int) + 1, maxAttempts: row["max_attempts"],
                     credits: row["credits"], durationMilliseconds: row["duration_ms"], stage: row["stage"],
                     leaseExpiresAtMilliseconds: leaseExpiry)
@@ -39,17 +44,17 @@ extension JobQueue {
                 try lanes.rebuild(account: account)
                 return nil
             }
-            let lease = Lease(owner: owner, expiresAtMilliseconds: leaseExpiry)
-            guard try Self.apply(.claim, jobID: next.id, leasedTo: nil, newLease: lease, now: now, in: db) else {
+            let lease = Lease(claim: next.claim, expiresAtMilliseconds: leaseExpiry)
+            guard try Self.apply(.claim, jobID: next.id, claimedBy: nil, newLease: lease, now: now, in: db) else {
                 throw QueueError.brokenInvariant("job \(next.id) changed inside a transaction")
             }
             return next
         }
     }
 
-    /// Extends `owner`'s lease and records progress; tells the worker whether a cancel
-    /// was requested. `leaseLost` means: stop, and settle nothing.
-    public func heartbeat(jobID: String, owner: String, stage: String? = nil, progress: Double? = nil) async throws
+    /// Extends the lease of a job still held by `claim` and records progress; tells the
+    /// worker whether a cancel was requested. `leaseLost` means: stop, and settle nothing.
+    public func heartbeat(_ claim: JobClaim, stage: String? = nil, progress: Double? = nil) async throws
         -> HeartbeatOutcome
     {
         let now = clock.nowMilliseconds
@@ -60,12 +65,15 @@ extension JobQueue {
                 """
                 UPDATE jobs SET lease_expires_at_ms = ?1, updated_at_ms = ?2,
                     stage = coalesce(?3, stage), progress = coalesce(?4, progress)
-                WHERE id = ?5 AND lease_owner = ?6 AND state = ?7
-                RETURNING cancel_requested
+                WHERE id = ?5 AND claim_token = ?6 AND state = ?7
+                RETURNING cancel_requested, watched_until_ms
                 """,
-                leaseExpiry, now, stage, clampedProgress, jobID, owner, JobState.running.rawValue
-            ) { row in row["cancel_requested"] as Bool }
-            guard let cancelRequested else { return .leaseLost }
+                leaseExpiry, now, stage, clampedProgress, claim.jobID, claim.token, JobState.running.rawValue
+            ) { row in (row["cancel_requested"] as Bool, row["watched_until_ms"] as Int64?) }
+            guard let (cancelRequested, watchedUntil) = cancelRequested else { return .leaseLost }
+            if stage != nil || progress != nil {
+                try Self.notifyChange(watchedUntilMilliseconds: watchedUntil, now: now, in: db)
+            }
             return .extended(untilMilliseconds: leaseExpiry, cancelRequested: cancelRequested)
         }
     }

@@ -14,14 +14,13 @@ extension JobQueue {
         return try await database.writeLockingRows { db in
             let expired = try db.query(
                 """
-                SELECT id, lease_owner FROM jobs
+                SELECT id, lease_owner, claim_token FROM jobs
                 WHERE state = 'running' AND lease_expires_at_ms < ?
                 ORDER BY lease_expires_at_ms LIMIT ?
                 """,
-                now, min(max(limit, 1), 1_000)
-            ) { row in (row["id"] as String, row["lease_owner"] as String) }
-            for (jobID, owner) in expired {
-                try Self.takeBack(jobID: jobID, owner: owner, reason: "its worker's lease expired", now: now, in: db)
+                now, min(max(limit, 1), 1_000), map: Self.heldClaim)
+            for claim in expired {
+                try Self.takeBack(claim, reason: "its worker's lease expired", now: now, in: db)
             }
             return expired.count
         }
@@ -33,28 +32,39 @@ extension JobQueue {
     public func releaseLeases(owner: String) async throws -> Int {
         let now = clock.nowMilliseconds
         return try await database.writeLockingRows { db in
-            let jobs = try db.query(
-                "SELECT id FROM jobs WHERE state = 'running' AND lease_owner = ? LIMIT 1000", owner
-            ) { row in row["id"] as String }
-            for jobID in jobs {
-                try Self.takeBack(jobID: jobID, owner: owner, reason: "its worker exited", now: now, in: db)
+            let claims = try db.query(
+                "SELECT id, lease_owner, claim_token FROM jobs WHERE state = 'running' AND lease_owner = ? LIMIT 1000",
+                owner, map: Self.heldClaim)
+            for claim in claims {
+                try Self.takeBack(claim, reason: "its worker exited", now: now, in: db)
             }
-            return jobs.count
+            return claims.count
         }
     }
 
-    private static func takeBack(jobID: String, owner: String, reason: String, now: Int64, in db: any SQLConnection) throws {
-        guard let job = try JobRow.find(jobID, in: db) else { return }
+    /// The claim that holds a running job, read from its row.
+    private static func heldClaim(_ row: Row) throws -> JobClaim {
+        let jobID: String = row["id"]
+        // Every claim since migration queue.3 writes a token, and the migration gave one
+        // to the jobs running then; `QueueAudit` reports a running job without one.
+        guard let token = row["claim_token"] as String? else {
+            throw QueueError.brokenInvariant("running job \(jobID) has no claim token")
+        }
+        return JobClaim(jobID: jobID, owner: row["lease_owner"], token: token)
+    }
+
+    private static func takeBack(_ claim: JobClaim, reason: String, now: Int64, in db: any SQLConnection) throws {
+        guard let job = try JobRow.find(claim.jobID, in: db) else { return }
         let outcome: Settlement
         if job.cancelRequested {
-            outcome = try settle(.cancelRunning, jobID: jobID, owner: owner, failure: .canceledByClient, now: now, in: db)
+            outcome = try settle(.cancelRunning, claim: claim, failure: .canceledByClient, now: now, in: db)
         } else if job.attempts >= job.maxAttempts {
             let failure = JobFailure(
                 code: JobErrorCodes.workerLost, message: "gave up after \(job.attempts) attempts: \(reason)")
-            outcome = try settle(.rescueAndFail, jobID: jobID, owner: owner, failure: failure, now: now, in: db)
+            outcome = try settle(.rescueAndFail, claim: claim, failure: failure, now: now, in: db)
         } else {
-            outcome = try settle(.rescue, jobID: jobID, owner: owner, runAtMilliseconds: now, now: now, in: db)
+            outcome = try settle(.rescue, claim: claim, runAtMilliseconds: now, now: now, in: db)
         }
-        assert(outcome != .leaseLost, "the job was read as leased to \(owner) in this transaction")
+        assert(outcome != .leaseLost, "the job was read as held by \(claim.owner) in this transaction")
     }
 }

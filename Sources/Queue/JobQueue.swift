@@ -13,7 +13,7 @@ public import Database
 /// let queue = JobQueue(database: database)
 /// let job = try await queue.enqueue(EnqueueRequest(account: user, credits: 3, durationMilliseconds: 25_000, payload: "{}"))
 /// if let claimed = try await queue.claim(owner: "worker-1") {
-///     try await queue.succeed(jobID: claimed.id, owner: "worker-1")
+///     try await queue.succeed(claimed.claim)
 /// }
 /// ```
 public struct JobQueue: Sendable {
@@ -37,6 +37,9 @@ public struct JobQueue: Sendable {
     /// The channel a committed enqueue, or a job put back in the queue, notifies
     /// (PostgreSQL's `NOTIFY`): idle workers on every host listen to it.
     public static let wakeupChannel = "auris_jobs"
+    /// The channel a change of a watched job notifies (`watch(jobID:account:forMilliseconds:)`):
+    /// its state, stage or progress, committed. Event streams on every host listen to it.
+    public static let changeChannel = "auris_job_changes"
     let clock: any WallClock
     public let configuration: Configuration
 

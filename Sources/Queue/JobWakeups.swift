@@ -27,6 +27,17 @@ public struct JobWakeups: Sendable {
         directory = dataDirectory + "/wake"
     }
 
+    private init(directory: String) {
+        self.directory = directory
+    }
+
+    /// `<data>/wake-changes`: one socket per API process with open event streams, which
+    /// workers wake after each progress report and settle, so a stream shows a change
+    /// without polling (on PostgreSQL, `JobQueue.changeChannel` does it across hosts).
+    public static func jobChanges(dataDirectory: String) -> JobWakeups {
+        JobWakeups(directory: dataDirectory + "/wake-changes")
+    }
+
     /// Sends a wake-up to every listening process, and removes the sockets of processes
     /// that died without removing their own (nobody is bound to them any more).
     public func notifyAll() {

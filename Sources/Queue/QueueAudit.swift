@@ -1,8 +1,8 @@
 import Billing
 public import Database
 
-/// Checks invariant 4 (docs/ARCHITECTURE.md, "The ledger") — every job's hold matches its state — and that the
-/// lanes count what they say.
+/// Checks invariant 4 (docs/ARCHITECTURE.md, "The ledger") — every job's hold matches its state — that the
+/// lanes count what they say, and that exactly the running jobs are held by a claim.
 public struct QueueAudit {
     let db: any SQLConnection
 
@@ -40,7 +40,21 @@ public struct QueueAudit {
             found.append("invariant 4: pending hold \(holdID) belongs to no job")
         }
         try checkLanes(&found)
+        try checkClaims(&found)
         return found
+    }
+
+    /// A running job is held by exactly one claim; a job that is not running by none.
+    private func checkClaims(_ found: inout [String]) throws {
+        let mismatched = try db.query(
+            """
+            SELECT id, state FROM jobs
+            WHERE (state = 'running') <> (claim_token IS NOT NULL) ORDER BY id LIMIT 100
+            """
+        ) { row in (row["id"] as String, row["state"] as String) }
+        for (id, state) in mismatched {
+            found.append("queue: job \(id) is \(state) but \(state == "running" ? "has no" : "still has a") claim token")
+        }
     }
 
     private func checkLanes(_ found: inout [String]) throws {

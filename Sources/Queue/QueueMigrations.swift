@@ -121,7 +121,23 @@ public enum QueueMigrations {
             ALTER TABLE jobs ADD COLUMN upload_id TEXT;
             CREATE INDEX jobs_upload ON jobs (upload_id) WHERE state IN ('queued', 'running');
             """),
-        Migration("queue.3.media_rows", sqlite: Self.mediaRows(integer: "INTEGER"), postgresql: Self.mediaRows(integer: "BIGINT")),
+        Migration("queue.3.claim_token", sql: """
+            -- Each claim's own token, set by the claim and cleared when the job leaves
+            -- running: heartbeats and settles name it, so an attempt whose lease expired
+            -- settles nothing after a re-claim, even by another slot of the same worker.
+            ALTER TABLE jobs ADD COLUMN claim_token TEXT;
+            -- Jobs running at the upgrade get a token their rescue can name.
+            UPDATE jobs SET claim_token = 'claim_' || id WHERE state = 'running';
+            """),
+        Migration("queue.4.watched_until", sqlite: """
+            -- Until when a client's event stream watches the job: only then do its changes
+            -- send a notification (JobQueue.changeChannel), so unwatched jobs cost no NOTIFY.
+            ALTER TABLE jobs ADD COLUMN watched_until_ms INTEGER;
+            """,
+            postgresql: """
+            ALTER TABLE jobs ADD COLUMN watched_until_ms BIGINT;
+            """),
+        Migration("queue.5.media_rows", sqlite: Self.mediaRows(integer: "INTEGER"), postgresql: Self.mediaRows(integer: "BIGINT")),
     ]
 
     /// Media is removed by rows, never by listing a store (docs/ARCHITECTURE.md, "Media

@@ -14,6 +14,8 @@ struct JobRunner: Sendable {
     let files: JobFiles
     let draining: DrainState
     let logger: Logger
+    /// Event streams of this machine's API, woken after each progress report and settle.
+    var changes: JobWakeups { JobWakeups.jobChanges(dataDirectory: files.dataDirectory) }
 
     /// Why the pipeline was stopped before it ended by itself.
     enum StopReason: Sendable {
@@ -100,9 +102,11 @@ struct JobRunner: Sendable {
             guard report != nil || sinceRenewal >= renewEvery else { continue }
             sinceRenewal = 0
             do {
-                switch try await queue.heartbeat(jobID: job.id, owner: configuration.workerID, stage: report?.stage, progress: report?.progress) {
+                switch try await queue.heartbeat(job.claim, stage: report?.stage, progress: report?.progress) {
                 case .leaseLost: return .leaseLost
-                case .extended(_, let cancelRequested): if cancelRequested { return .cancelRequested }
+                case .extended(_, let cancelRequested):
+                    if report != nil { changes.notifyAll() }
+                    if cancelRequested { return .cancelRequested }
                 }
             } catch {
                 // A heartbeat that failed (database busy) is tried again at the next tick;
@@ -114,30 +118,31 @@ struct JobRunner: Sendable {
     }
 
     private func settle(_ job: ClaimedJob, _ outcome: Outcome, logger: Logger) async {
-        let owner = configuration.workerID
+        let claim = job.claim
         do {
             let settlement: Settlement
             switch outcome {
             case .finished(.success):
-                settlement = try await queue.succeed(jobID: job.id, owner: owner)
+                settlement = try await queue.succeed(claim)
             case .finished(.failure(let error)) where error.isCanceled:
                 // The pipeline saw a cancellation that the supervisor did not cause: this
                 // process is going away. Give the job back for another worker.
-                settlement = try await queue.giveBack(jobID: job.id, owner: owner)
+                settlement = try await queue.giveBack(claim)
             case .finished(.failure(let error)) where error.isTransient:
                 settlement = try await queue.retry(
-                    jobID: job.id, owner: owner, errorCode: error.code, errorMessage: error.message,
+                    claim, errorCode: error.code, errorMessage: error.message,
                     retryAfterMilliseconds: error.retryAfterSeconds.map { Int64(($0 * 1_000).rounded(.up)) })
             case .finished(.failure(let error)):
-                settlement = try await queue.fail(jobID: job.id, owner: owner, errorCode: error.code, errorMessage: error.message)
+                settlement = try await queue.fail(claim, errorCode: error.code, errorMessage: error.message)
             case .stopped(.cancelRequested):
-                settlement = try await queue.settleCanceled(jobID: job.id, owner: owner)
+                settlement = try await queue.settleCanceled(claim)
             case .stopped(.shutdown):
-                settlement = try await queue.giveBack(jobID: job.id, owner: owner)
+                settlement = try await queue.giveBack(claim)
             case .stopped(.leaseLost):
                 settlement = .leaseLost
             }
             logger.info("job settled", metadata: ["outcome": "\(settlement)", "detail": "\(Self.describe(outcome))"])
+            if settlement != .leaseLost { changes.notifyAll() }
             if case .settled(let state) = settlement {
                 await cleanUp(job, keepResult: state == .succeeded, logger: logger)
             }

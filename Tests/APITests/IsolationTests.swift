@@ -44,8 +44,9 @@ import Testing
         defer { harness.remove() }
         try await harness.application().test(.router) { client in
             let aliceJob = try await JobRoutesTests.accept(client, harness)
-            _ = try #require(try await harness.queue.claim(owner: "w"))
-            _ = try await harness.queue.succeed(jobID: aliceJob, owner: "w")
+            let claimed = try #require(try await harness.queue.claim(owner: "w"))
+            #expect(claimed.id == aliceJob)
+            _ = try await harness.queue.succeed(claimed.claim)
             #expect(try await client.get("/api/dub/\(aliceJob)/result", as: harness.bob).status == .notFound)
             let cancel = try await client.execute(uri: "/api/dub/\(aliceJob)", method: .delete, headers: harness.bob.bearer)
             #expect(cancel.status == .notFound)

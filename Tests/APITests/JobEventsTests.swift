@@ -20,17 +20,18 @@ import Testing
         let queue = fixture.queue
         let id = fixture.jobID
         // One step between two polls of the route, as a worker would make them.
+        let held = Held()
         let steps = Steps([
-            { _ = try await queue.claim(owner: "w1") },
-            { _ = try await queue.heartbeat(jobID: id, owner: "w1", stage: "transcribe", progress: 0.2) },
+            { held.claim = try await queue.claim(owner: "w1")?.claim },
+            { _ = try await queue.heartbeat(try held.require(), stage: "transcribe", progress: 0.2) },
             {},
             {},
-            { _ = try await queue.heartbeat(jobID: id, owner: "w1", stage: "synthesize", progress: 0.6) },
-            { _ = try await queue.heartbeat(jobID: id, owner: "w1", stage: "synthesize", progress: 0.6) },
-            { _ = try await queue.succeed(jobID: id, owner: "w1") },
+            { _ = try await queue.heartbeat(try held.require(), stage: "synthesize", progress: 0.6) },
+            { _ = try await queue.heartbeat(try held.require(), stage: "synthesize", progress: 0.6) },
+            { _ = try await queue.succeed(try held.require()) },
         ])
         var timing = JobEventsRoute.Timing()
-        timing.heartbeatInterval = timing.pollInterval * 2
+        timing.heartbeatInterval = timing.fallbackPollInterval * 2
 
         let body = try await fixture.get("/api/dub/\(id)/events", key: fixture.owner.apiKey, timing: timing, steps: steps) { response in
             #expect(response.status == .ok)
@@ -71,7 +72,7 @@ import Testing
         let fixture = try await EventsFixture.make()
         defer { fixture.store.directory.remove() }
         var timing = JobEventsRoute.Timing()
-        timing.maxDuration = timing.pollInterval * 4
+        timing.maxDuration = timing.fallbackPollInterval * 4
         let steps = Steps([{}, {}, {}, {}])
         let body = try await fixture.get(
             "/api/dub/\(fixture.jobID)/events", key: fixture.owner.apiKey, timing: timing, steps: steps) { _ in }
@@ -114,8 +115,8 @@ import Testing
 }
 
 /// One account with one queued job of 2 credits, and the events route on a router
-/// whose polls run the test's steps.
-private struct EventsFixture {
+/// whose waits run the test's steps.
+struct EventsFixture {
     let store: TestStore
     let queue: JobQueue
     let owner: Accounts.Created
@@ -131,14 +132,17 @@ private struct EventsFixture {
     }
 
     /// GETs `path` and returns the whole body, which is there only once the stream closed.
-    func get(
+    fileprivate func get(
         _ path: String, key: String?, timing: JobEventsRoute.Timing = .init(), steps: Steps,
         check: @escaping @Sendable (TestResponse) -> Void
     ) async throws -> String {
-        let router = Router(context: AurisRequestContext.self)
-        router.add(middleware: ErrorMappingMiddleware())
-        let route = JobEventsRoute(queue: queue, publicURL: "http://auris.test", timing: timing, sleep: { _ in try await steps.next() })
-        router.group("api").add(middleware: AuthMiddleware(accounts: store.accounts)).get("dub/:id/events", use: route.handle)
+        var route = route(timing: timing)
+        // Each wait runs the next step and counts as a whole slow poll.
+        route.wait = { _, timeout in
+            try await steps.next()
+            return timeout
+        }
+        let router = router(route)
         let body = Mutex("")
         try await Application(router: router).test(.router) { client in
             var headers: HTTPFields = [:]
@@ -148,6 +152,36 @@ private struct EventsFixture {
             body.withLock { $0 = String(buffer: response.body) }
         }
         return body.withLock { $0 }
+    }
+
+    /// The route as the API makes it, on this fixture's store, `streamLimit` streams per account.
+    func route(timing: JobEventsRoute.Timing = .init(), streamLimit: Int = 4) -> JobEventsRoute {
+        JobEventsRoute(
+            queue: queue, publicURL: "http://auris.test", streams: AccountSlots(limit: streamLimit),
+            feed: JobChangeFeed(database: store.database, dataDirectory: store.directory.path), timing: timing)
+    }
+
+    /// A router with only `route`, behind the API's authentication.
+    func router(_ route: JobEventsRoute) -> Router<AurisRequestContext> {
+        let router = Router(context: AurisRequestContext.self)
+        router.add(middleware: ErrorMappingMiddleware())
+        router.group("api").add(middleware: AuthMiddleware(accounts: store.accounts)).get("dub/:id/events", use: route.handle)
+        return router
+    }
+}
+
+/// The claim a test's worker steps hold, from the step that claims to the one that settles.
+private final class Held: Sendable {
+    private let state = Mutex<JobClaim?>(nil)
+
+    var claim: JobClaim? {
+        get { state.withLock { $0 } }
+        set { state.withLock { $0 = newValue } }
+    }
+
+    func require() throws -> JobClaim {
+        guard let claim else { throw FixtureError("no job was claimed") }
+        return claim
     }
 }
 

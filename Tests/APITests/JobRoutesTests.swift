@@ -42,13 +42,13 @@ import Testing
 
             let claimed = try #require(try await harness.queue.claim(owner: "worker-1"))
             #expect(claimed.id == id)
-            _ = try await harness.queue.heartbeat(jobID: id, owner: "worker-1", stage: "translate", progress: 0.5)
+            _ = try await harness.queue.heartbeat(claimed.claim, stage: "translate", progress: 0.5)
             json = try await client.get("/api/dub/\(id)", as: harness.alice).json()
             #expect(json["status"] as? String == "running" && json["stage"] as? String == "translate")
             #expect(json["progress"] as? Double == 0.5 && json["attempts"] as? Int == 1)
             #expect(json["started_at"] is String && json["finished_at"] is NSNull)
 
-            _ = try await harness.queue.succeed(jobID: id, owner: "worker-1")
+            _ = try await harness.queue.succeed(claimed.claim)
             json = try await client.get("/api/dub/\(id)", as: harness.alice).json()
             #expect(json["status"] as? String == "succeeded" && json["credits_charged"] as? Int == 2)
             #expect(json["finished_at"] is String && json["error"] is NSNull)
@@ -64,9 +64,9 @@ import Testing
         defer { harness.remove() }
         try await harness.application().test(.router) { client in
             let id = try await Self.accept(client, harness)
-            _ = try #require(try await harness.queue.claim(owner: "w"))
+            let claimed = try #require(try await harness.queue.claim(owner: "w"))
             _ = try await harness.queue.fail(
-                jobID: id, owner: "w", errorCode: "ffmpeg_failed",
+                claimed.claim, errorCode: "ffmpeg_failed",
                 errorMessage: "ffmpeg -i /srv/auris/data/uploads/up_01/source -ac 1 exited 1: Invalid data found; OpenAI said sk-…")
             let json = try await client.get("/api/dub/\(id)", as: harness.alice).json()
             #expect(json["status"] as? String == "failed" && json["credits_charged"] as? Int == 0)
@@ -153,12 +153,12 @@ import Testing
             #expect(early.status == .conflict)
             #expect(try early.errorCode() == "result_not_ready")
 
-            _ = try #require(try await harness.queue.claim(owner: "w"))
+            let claimed = try #require(try await harness.queue.claim(owner: "w"))
             let file = harness.store.directory.appending("result.mp3")
             try Data(mp3).write(to: URL(fileURLWithPath: file))
             let key = try MediaKey.result(jobID: id)
             try await harness.configuration.media.put(fileAtPath: file, as: key, sha256Hex: try FileDigest.sha256Hex(ofFileAtPath: file))
-            _ = try await harness.queue.succeed(jobID: id, owner: "w")
+            _ = try await harness.queue.succeed(claimed.claim)
             let ready = try await client.get("/api/dub/\(id)/result", as: harness.alice)
             #expect(ready.status == .ok)
             #expect(ready.headers[.contentType] == "audio/mpeg")

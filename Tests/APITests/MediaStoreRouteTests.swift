@@ -58,12 +58,12 @@ import Testing
         try await harness.application().test(.router) { client in
             let audio = try await AudioFixtures.wavBytes(seconds: 2)
             let id = try #require(try await client.upload(.upload(audio: audio), as: harness.alice).json()["id"] as? String)
-            _ = try #require(try await harness.queue.claim(owner: "w"))
+            let claimed = try #require(try await harness.queue.claim(owner: "w"))
             let file = harness.store.directory.appending("result.mp3")
             try Data(mp3).write(to: URL(fileURLWithPath: file))
             try await harness.store.media.put(
                 fileAtPath: file, as: try MediaKey.result(jobID: id), sha256Hex: try FileDigest.sha256Hex(ofFileAtPath: file))
-            _ = try await harness.queue.succeed(jobID: id, owner: "w")
+            _ = try await harness.queue.succeed(claimed.claim)
 
             let response = try await client.get("/api/dub/\(id)/result", as: harness.alice)
             if try harness.store.media.presignedGetURL(for: try MediaKey.result(jobID: id), expiresInSeconds: 60) != nil {

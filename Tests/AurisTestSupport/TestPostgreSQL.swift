@@ -31,6 +31,18 @@ public enum TestPostgreSQL {
         return try url(serverURL, database: name)
     }
 
+    /// A new database with no schema at all, as a URL, for tests of an upgrade from an
+    /// older schema; nil on SQLite.
+    public static func emptyDatabaseURL() async throws -> String? {
+        guard let serverURL else { return nil }
+        let name = "auris_empty_\(RandomIdentifier.make(prefix: "db", nowMilliseconds: 0).lowercased().filter { $0.isLetter || $0.isNumber })"
+        try await PostgreSQLDatabase.run(script: "CREATE DATABASE \(name)", at: try PostgreSQLURL(serverURL))
+        for old in recent.withLock({ $0.record(name) }) {
+            try? await PostgreSQLDatabase.run(script: "DROP DATABASE IF EXISTS \(old)", at: try PostgreSQLURL(serverURL))
+        }
+        return try url(serverURL, database: name)
+    }
+
     /// The databases this process made lately; older ones are dropped once nobody uses
     /// them (a run makes hundreds, a few tests at a time).
     private static let recent = Mutex(RecentDatabases())

@@ -26,6 +26,7 @@ import Testing
         Case(arguments: ["up"], environment: ["AURIS_BCRYPT_COST": "3"], message: "AURIS_BCRYPT_COST must be 4 to 31, not 3"),
         Case(arguments: ["serve"], environment: ["AURIS_SIGNUP": "maybe"], message: "AURIS_SIGNUP must be open or closed, not maybe"),
         Case(arguments: ["serve"], environment: ["AURIS_SIGNUP_CREDITS": "-1"], message: "AURIS_SIGNUP_CREDITS must be 0 to 1000000, not -1"),
+        Case(arguments: ["up"], environment: ["AURIS_ACCOUNT_MAX_STREAMS": "0"], message: "AURIS_ACCOUNT_MAX_STREAMS must be 1 to 64, not 0"),
     ]
 
     @Test(arguments: cases)

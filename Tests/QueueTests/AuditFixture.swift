@@ -25,20 +25,19 @@ struct AuditFixture {
         func enqueue(_ credits: Int64) async throws -> Job {
             try await queue.enqueue(EnqueueRequest(account: user, credits: credits, durationMilliseconds: credits * 10_000, payload: "{}")).job
         }
-        func claim(_ job: Job) async throws {
-            let claimed = try await queue.claim(owner: "w1")
-            try #require(claimed?.id == job.id)
+        func claim(_ job: Job) async throws -> JobClaim {
+            let claimed = try #require(try await queue.claim(owner: "w1"))
+            try #require(claimed.id == job.id)
+            return claimed.claim
         }
         let succeeded = try await enqueue(1)
-        try await claim(succeeded)
-        #expect(try await queue.succeed(jobID: succeeded.id, owner: "w1") == .settled(.succeeded))
+        #expect(try await queue.succeed(try await claim(succeeded)) == .settled(.succeeded))
         let failed = try await enqueue(2)
-        try await claim(failed)
-        #expect(try await queue.fail(jobID: failed.id, owner: "w1", errorCode: "provider_rejected", errorMessage: "no") == .settled(.failed))
+        #expect(try await queue.fail(try await claim(failed), errorCode: "provider_rejected", errorMessage: "no") == .settled(.failed))
         let canceled = try await enqueue(1)
         #expect(try await queue.cancel(jobID: canceled.id, account: user) == .canceled)
         let running = try await enqueue(3)
-        try await claim(running)
+        _ = try await claim(running)
         let queued = try await enqueue(2)
         let fixture = AuditFixture(
             store: store, user: user, succeeded: succeeded, failed: failed, canceled: canceled, running: running, queued: queued)

@@ -96,7 +96,7 @@ import Testing
                         let owner = "w\(worker)-\(slot)"
                         while let job = try await queue.claim(owner: owner) {
                             seen.record(job.id)
-                            #expect(try await queue.succeed(jobID: job.id, owner: owner) == .settled(.succeeded))
+                            #expect(try await queue.succeed(job.claim) == .settled(.succeeded))
                         }
                     }
                 }

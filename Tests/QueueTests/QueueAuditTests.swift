@@ -93,4 +93,18 @@ import Testing
         try await fixture.tamper("DELETE FROM queue_lanes WHERE account_id = \(fixture.user.rawValue)")
         #expect(try await fixture.store.violations() == ["queue: account \(fixture.user) has jobs but no lane"])
     }
+
+    @Test("claims: a running job held by no claim, and a finished job still holding one")
+    func claimTokensOutOfStep() async throws {
+        let fixture = try await AuditFixture.make()
+        defer { fixture.remove() }
+        try await fixture.tamper("""
+            UPDATE jobs SET claim_token = NULL WHERE id = '\(fixture.running.id)';
+            UPDATE jobs SET claim_token = 'claim_left' WHERE id = '\(fixture.succeeded.id)'
+            """)
+        #expect(try await fixture.store.violations().sorted() == [
+            "queue: job \(fixture.running.id) is running but has no claim token",
+            "queue: job \(fixture.succeeded.id) is succeeded but still has a claim token",
+        ].sorted())
+    }
 }

@@ -17,8 +17,8 @@ import Testing
 
         let claimed = try #require(try await queue.claim(owner: "w1"))
         #expect(claimed.id == job.id && claimed.attempt == 1)
-        #expect(try await queue.succeed(jobID: job.id, owner: "w1") == .settled(.succeeded))
-        #expect(try await queue.succeed(jobID: job.id, owner: "w1") == .leaseLost)
+        #expect(try await queue.succeed(claimed.claim) == .settled(.succeeded))
+        #expect(try await queue.succeed(claimed.claim) == .leaseLost)
         #expect(try await store.accounts.balance(of: user) == Balance(available: 7, held: 0, received: 10, spent: 3))
         let finished = try #require(try await queue.job(id: job.id, account: user))
         #expect(finished.state == .succeeded && finished.progress == 1 && finished.finishedAtMilliseconds != nil)
@@ -31,8 +31,8 @@ import Testing
         let queue = store.queue()
         let user = try await store.accounts.create(name: "Ada", signupCredits: 10).id
         let job = try await queue.enqueue(EnqueueRequest(account: user, credits: 4, durationMilliseconds: 31_000, payload: "{}")).job
-        _ = try await queue.claim(owner: "w1")
-        #expect(try await queue.fail(jobID: job.id, owner: "w1", errorCode: "provider_rejected", errorMessage: "no") == .settled(.failed))
+        let claimed = try #require(try await queue.claim(owner: "w1"))
+        #expect(try await queue.fail(claimed.claim, errorCode: "provider_rejected", errorMessage: "no") == .settled(.failed))
         #expect(try await store.accounts.balance(of: user) == Balance(available: 10, held: 0, received: 10, spent: 0))
         let failed = try #require(try await queue.job(id: job.id))
         #expect(failed.errorCode == "provider_rejected" && failed.errorMessage == "no")
@@ -49,24 +49,26 @@ import Testing
         let user = try await store.accounts.create(name: "Ada", signupCredits: 10).id
         let job = try await queue.enqueue(EnqueueRequest(account: user, credits: 2, durationMilliseconds: 12_000, payload: "{}")).job
 
-        _ = try #require(try await queue.claim(owner: "w1"))
-        let first = try await queue.retry(jobID: job.id, owner: "w1", errorCode: "provider_unavailable", errorMessage: "503")
+        let firstClaim = try #require(try await queue.claim(owner: "w1"))
+        let first = try await queue.retry(firstClaim.claim, errorCode: "provider_unavailable", errorMessage: "503")
         #expect(first == .retryScheduled(runAtMilliseconds: store.clock.nowMilliseconds + 1_000))
         #expect(try await queue.claim(owner: "w1") == nil)
         store.clock.advance(byMilliseconds: 1_000)
-        #expect(try await queue.claim(owner: "w1")?.attempt == 2)
+        let secondClaim = try #require(try await queue.claim(owner: "w1"))
+        #expect(secondClaim.id == job.id && secondClaim.attempt == 2)
 
         // Retry-After longer than the backoff wins.
         let second = try await queue.retry(
-            jobID: job.id, owner: "w1", errorCode: "provider_rate_limited", errorMessage: "429", retryAfterMilliseconds: 30_000)
+            secondClaim.claim, errorCode: "provider_rate_limited", errorMessage: "429", retryAfterMilliseconds: 30_000)
         #expect(second == .retryScheduled(runAtMilliseconds: store.clock.nowMilliseconds + 30_000))
         store.clock.advance(byMilliseconds: 29_999)
         #expect(try await queue.claim(owner: "w1") == nil)
         store.clock.advance(byMilliseconds: 1)
-        #expect(try await queue.claim(owner: "w1")?.attempt == 3)
+        let lastClaim = try #require(try await queue.claim(owner: "w1"))
+        #expect(lastClaim.attempt == 3)
         #expect(try await store.accounts.balance(of: user).held == 2)
 
-        let last = try await queue.retry(jobID: job.id, owner: "w1", errorCode: "provider_unavailable", errorMessage: "503")
+        let last = try await queue.retry(lastClaim.claim, errorCode: "provider_unavailable", errorMessage: "503")
         #expect(last == .settled(.failed))
         #expect(try await store.accounts.balance(of: user) == Balance(available: 10, held: 0, received: 10, spent: 0))
         #expect(try await queue.job(id: job.id)?.errorMessage?.contains("gave up after 3 attempts") == true)
@@ -88,25 +90,25 @@ import Testing
         let queue = store.queue { $0.leaseMilliseconds = 10_000 }
         let user = try await store.accounts.create(name: "Ada", signupCredits: 10).id
         let job = try await queue.enqueue(EnqueueRequest(account: user, credits: 5, durationMilliseconds: 45_000, payload: "{}")).job
-        _ = try #require(try await queue.claim(owner: "old"))
+        let old = try #require(try await queue.claim(owner: "old")).claim
 
         store.clock.advance(byMilliseconds: 5_000)
         #expect(try await queue.rescueExpiredLeases() == 0)
-        guard case .extended = try await queue.heartbeat(jobID: job.id, owner: "old", stage: "transcribe", progress: 0.2) else {
+        guard case .extended = try await queue.heartbeat(old, stage: "transcribe", progress: 0.2) else {
             Issue.record("the owner's heartbeat was refused"); return
         }
         store.clock.advance(byMilliseconds: 10_001)
         #expect(try await queue.rescueExpiredLeases() == 1)
-        #expect(try await queue.heartbeat(jobID: job.id, owner: "old") == .leaseLost)
+        #expect(try await queue.heartbeat(old) == .leaseLost)
 
         let again = try #require(try await queue.claim(owner: "new"))
         #expect(again.attempt == 2 && again.stage == "transcribe")
-        #expect(try await queue.succeed(jobID: job.id, owner: "old") == .leaseLost)
-        #expect(try await queue.fail(jobID: job.id, owner: "old", errorCode: "x", errorMessage: "x") == .leaseLost)
-        #expect(try await queue.retry(jobID: job.id, owner: "old", errorCode: "x", errorMessage: "x") == .leaseLost)
-        #expect(try await queue.settleCanceled(jobID: job.id, owner: "old") == .leaseLost)
+        #expect(try await queue.succeed(old) == .leaseLost)
+        #expect(try await queue.fail(old, errorCode: "x", errorMessage: "x") == .leaseLost)
+        #expect(try await queue.retry(old, errorCode: "x", errorMessage: "x") == .leaseLost)
+        #expect(try await queue.settleCanceled(old) == .leaseLost)
         #expect(try await store.accounts.balance(of: user).held == 5)
-        #expect(try await queue.succeed(jobID: job.id, owner: "new") == .settled(.succeeded))
+        #expect(try await queue.succeed(again.claim) == .settled(.succeeded))
         #expect(try await store.accounts.balance(of: user) == Balance(available: 5, held: 0, received: 10, spent: 5))
         let holdStates = try await store.database.read { db in try Ledger(db).holdState(job.holdID) }
         #expect(holdStates == .posted)
@@ -138,7 +140,7 @@ import Testing
         let ada = try await store.accounts.create(name: "Ada", signupCredits: 10).id
         let bob = try await store.accounts.create(name: "Bob", signupCredits: 10).id
         let running = try await queue.enqueue(EnqueueRequest(account: ada, credits: 2, durationMilliseconds: 20_000, payload: "{}")).job
-        _ = try await queue.claim(owner: "w1")
+        let claimed = try #require(try await queue.claim(owner: "w1"))
         let waiting = try await queue.enqueue(EnqueueRequest(account: ada, credits: 3, durationMilliseconds: 30_000, payload: "{}")).job
 
         #expect(try await queue.cancel(jobID: waiting.id, account: bob) == .notFound)
@@ -147,9 +149,9 @@ import Testing
         #expect(try await store.accounts.balance(of: ada).available == 8)
 
         #expect(try await queue.cancel(jobID: running.id, account: ada) == .cancelRequested)
-        #expect(try await queue.heartbeat(jobID: running.id, owner: "w1") == .extended(
+        #expect(try await queue.heartbeat(claimed.claim) == .extended(
             untilMilliseconds: store.clock.nowMilliseconds + queue.configuration.leaseMilliseconds, cancelRequested: true))
-        #expect(try await queue.settleCanceled(jobID: running.id, owner: "w1") == .settled(.canceled))
+        #expect(try await queue.settleCanceled(claimed.claim) == .settled(.canceled))
         #expect(try await store.accounts.balance(of: ada) == Balance(available: 10, held: 0, received: 10, spent: 0))
         #expect(try await queue.cancel(jobID: running.id, account: ada) == .alreadyFinished(.canceled))
         #expect(try await store.violations() == [])
@@ -161,8 +163,8 @@ import Testing
         let queue = store.queue()
         let user = try await store.accounts.create(name: "Ada", signupCredits: 10).id
         let job = try await queue.enqueue(EnqueueRequest(account: user, credits: 1, durationMilliseconds: 1_000, payload: "{}")).job
-        _ = try await queue.claim(owner: "w1")
-        #expect(try await queue.giveBack(jobID: job.id, owner: "w1") == .retryScheduled(runAtMilliseconds: store.clock.nowMilliseconds))
+        let claimed = try #require(try await queue.claim(owner: "w1"))
+        #expect(try await queue.giveBack(claimed.claim) == .retryScheduled(runAtMilliseconds: store.clock.nowMilliseconds))
         #expect(try await queue.claim(owner: "w2")?.attempt == 1)
         #expect(try await queue.releaseLeases(owner: "w2") == 1)
         let back = try #require(try await queue.job(id: job.id))

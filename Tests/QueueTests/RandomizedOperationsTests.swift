@@ -37,6 +37,10 @@ private struct ModelJob {
     var credits: Int64
     var state: JobState
     var owner: String?
+    /// The claim that holds the job while it runs, and the one before it, which must
+    /// settle nothing any more.
+    var claim: JobClaim?
+    var staleClaim: JobClaim?
     var attempts = 0
     var runAtMilliseconds: Int64
     var leaseExpiresAtMilliseconds: Int64?
@@ -45,8 +49,7 @@ private struct ModelJob {
     /// Where a job taken back from a dead or expired worker goes: canceled when a cancel
     /// was asked for, failed when its attempts are spent, else queued and due at once.
     mutating func takeBack(at nowMilliseconds: Int64) {
-        owner = nil
-        leaseExpiresAtMilliseconds = nil
+        releaseClaim()
         if cancelRequested {
             state = .canceled
         } else if attempts >= RandomWalk.maxAttempts {
@@ -55,6 +58,14 @@ private struct ModelJob {
             state = .queued
             runAtMilliseconds = nowMilliseconds
         }
+    }
+
+    /// The job leaves running: its claim holds it no more.
+    mutating func releaseClaim() {
+        owner = nil
+        leaseExpiresAtMilliseconds = nil
+        staleClaim = claim
+        claim = nil
     }
 }
 
@@ -126,6 +137,7 @@ private struct RandomWalk {
             #expect(claimable(for: claimed.account, at: now))
             jobs[claimed.id]?.state = .running
             jobs[claimed.id]?.owner = owner
+            jobs[claimed.id]?.claim = claimed.claim
             jobs[claimed.id]?.attempts += 1
             jobs[claimed.id]?.leaseExpiresAtMilliseconds = now + Self.leaseMilliseconds
             #expect(claimed.attempt == job.attempts + 1)
@@ -134,17 +146,18 @@ private struct RandomWalk {
         case 50..<75:
             guard let (id, job) = pickJob(in: .running) else { return "settle: nothing running" }
             let rightOwner = random.next(upTo: 10) < 8
-            let owner = rightOwner ? job.owner! : "stranger"
+            // The wrong claim is the job's previous attempt's, whose lease was taken back.
+            guard let claim = rightOwner ? job.claim : job.staleClaim else { return "settle by a stale claim: none" }
             let choice = random.next(upTo: 4)
             let outcome: Settlement
             switch choice {
-            case 0, 1: outcome = try await queue.succeed(jobID: id, owner: owner)
-            case 2: outcome = try await queue.fail(jobID: id, owner: owner, errorCode: "provider_rejected", errorMessage: "no")
-            default: outcome = try await queue.retry(jobID: id, owner: owner, errorCode: "provider_unavailable", errorMessage: "503")
+            case 0, 1: outcome = try await queue.succeed(claim)
+            case 2: outcome = try await queue.fail(claim, errorCode: "provider_rejected", errorMessage: "no")
+            default: outcome = try await queue.retry(claim, errorCode: "provider_unavailable", errorMessage: "503")
             }
             guard rightOwner else {
                 #expect(outcome == .leaseLost)
-                return "settle by a stranger"
+                return "settle by a stale claim"
             }
             let expected: Settlement
             switch choice {
@@ -162,8 +175,7 @@ private struct RandomWalk {
             case .retryScheduled(let runAt): jobs[id]?.state = .queued; jobs[id]?.runAtMilliseconds = runAt
             case .leaseLost: break
             }
-            jobs[id]?.leaseExpiresAtMilliseconds = nil
-            jobs[id]?.owner = nil
+            jobs[id]?.releaseClaim()
             return "settle \(id): \(outcome)"
         case 75..<83:
             guard let (id, job) = pickJob(in: nil) else { return "cancel: no jobs" }
@@ -183,7 +195,7 @@ private struct RandomWalk {
             return "cancel \(id): \(outcome)"
         case 83..<88:
             guard let (id, job) = pickJob(in: .running) else { return "heartbeat: nothing running" }
-            let outcome = try await queue.heartbeat(jobID: id, owner: job.owner!, stage: "synthesize", progress: 0.5)
+            let outcome = try await queue.heartbeat(job.claim!, stage: "synthesize", progress: 0.5)
             let until = now + Self.leaseMilliseconds
             #expect(outcome == .extended(untilMilliseconds: until, cancelRequested: job.cancelRequested))
             jobs[id]?.leaseExpiresAtMilliseconds = until

@@ -117,7 +117,10 @@ import Testing
         try await fixture.expectEverythingReleased(uploadID: "up_cancel")
     }
 
-    @Test func aRunnerThatLostItsLeaseSettlesNothing() async throws {
+    /// The job is claimed again by another worker, or by another slot of the runner's
+    /// own worker process (the same lease owner): either way the old attempt stops.
+    @Test(arguments: ["worker-2", WorkerFixture.workerID])
+    func aRunnerThatLostItsLeaseSettlesNothing(reclaimedBy newOwner: String) async throws {
         let fixture = try await WorkerFixture { $0.leaseMilliseconds = 5_000 }
         defer { fixture.remove() }
         let (job, claimed) = try await fixture.enqueueAndClaim(uploadID: "up_rescued")
@@ -129,17 +132,18 @@ import Testing
         let (engine, run) = try await fixture.startBlockingRun(claimed)
 
         #expect(try await otherQueue.rescueExpiredLeases() == 1)
-        let rescuer = try #require(try await otherQueue.claim(owner: "worker-2"))
+        let rescuer = try #require(try await otherQueue.claim(owner: newOwner))
         #expect(rescuer.id == job.id && rescuer.attempt == 2)
+        try await waitFor("the old attempt to stop") { engine.sawCancellation }
         await run.value
 
         #expect(engine.sawCancellation)
         let running = try #require(try await fixture.job(job.id))
-        #expect(running.state == .running && running.leaseOwner == "worker-2" && running.attempts == 2)
+        #expect(running.state == .running && running.leaseOwner == newOwner && running.attempts == 2)
         #expect(try await fixture.balance() == Balance(available: 7, held: 3, received: 10, spent: 0))
         // The new owner still needs the upload.
         #expect(try await fixture.uploadKept("up_rescued"))
-        #expect(try await otherQueue.succeed(jobID: job.id, owner: "worker-2") == .settled(.succeeded))
+        #expect(try await otherQueue.succeed(rescuer.claim) == .settled(.succeeded))
         #expect(try await fixture.balance() == Balance(available: 7, held: 0, received: 10, spent: 3))
         #expect(try await fixture.store.violations() == [])
     }

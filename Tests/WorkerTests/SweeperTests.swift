@@ -20,9 +20,9 @@ import Testing
     /// Queues, claims and succeeds a job, with its result in the store.
     private func succeededJob(_ fixture: WorkerFixture, uploadID: String) async throws -> Job {
         let job = try await fixture.enqueue(uploadID: uploadID)
-        _ = try #require(try await fixture.claim())
+        let claimed = try #require(try await fixture.claim())
         try await fixture.put("mp3", as: .result(jobID: job.id))
-        #expect(try await fixture.queue.succeed(jobID: job.id, owner: WorkerFixture.workerID) == .settled(.succeeded))
+        #expect(try await fixture.queue.succeed(claimed.claim) == .settled(.succeeded))
         return job
     }
 

@@ -28,9 +28,9 @@ MUTANTS = [
     },
     {
         "id": "settle-without-lease-check",
-        "why": "a worker whose lease was taken back can still settle the job",
+        "why": "an attempt whose lease was taken back can still settle the job",
         "file": "Sources/Queue/JobQueue+Transition.swift",
-        "replace": [("(?14 IS NULL OR lease_owner = ?14)", "(?14 IS NULL OR ?14 IS NOT NULL)")],
+        "replace": [("(CAST(?14 AS TEXT) IS NULL OR claim_token = ?14)", "(CAST(?14 AS TEXT) IS NULL OR ?14 IS NOT NULL)")],
         "filter": "QueueTests",
     },
     {
@@ -142,8 +142,8 @@ MUTANTS = [
         "id": "worker-fails-every-job",
         "why": "the pipeline fails every job (nothing charged, so the ledger stays whole)",
         "file": "Sources/Worker/JobRunner.swift",
-        "replace": [("settlement = try await queue.succeed(jobID: job.id, owner: owner)",
-                     "settlement = try await queue.fail(jobID: job.id, owner: owner, errorCode: \"mutant\", errorMessage: \"mutant\")")],
+        "replace": [("settlement = try await queue.succeed(claim)",
+                     "settlement = try await queue.fail(claim, errorCode: \"mutant\", errorMessage: \"mutant\")")],
         "command": CHAOS,
     },
     {

@@ -1,14 +1,15 @@
 import Billing
 import Synchronization
 
-/// How many uploads each account has in progress, so that one account cannot hold every
-/// connection, descriptor and probe slot of the server: one past the limit is refused.
+/// How many uploads (or event streams) each account has in progress, so that one account
+/// cannot hold every connection, descriptor and probe slot of the server: one past the
+/// limit is refused.
 final class AccountSlots: Sendable {
     let limit: Int
     private let inUse = Mutex<[AccountID: Int]>([:])
 
     init(limit: Int) {
-        precondition(limit > 0, "an account may have at least one upload in progress")
+        precondition(limit > 0, "an account may have at least one in progress")
         self.limit = limit
     }
 
@@ -20,6 +21,11 @@ final class AccountSlots: Sendable {
             counts[account] = current + 1
             return true
         }
+    }
+
+    /// The slots `account` holds now.
+    func inUse(by account: AccountID) -> Int {
+        inUse.withLock { $0[account, default: 0] }
     }
 
     func release(_ account: AccountID) {

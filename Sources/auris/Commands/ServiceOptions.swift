@@ -43,6 +43,9 @@ struct ServiceOptions: ParsableArguments {
         if let uploads = try Setting.integer(variable: "AURIS_ACCOUNT_MAX_UPLOADS", in: 1...64) {
             configuration.maxConcurrentUploadsPerAccount = Int(uploads)
         }
+        if let streams = try Setting.integer(variable: "AURIS_ACCOUNT_MAX_STREAMS", in: 1...64) {
+            configuration.maxConcurrentStreamsPerAccount = Int(streams)
+        }
         configuration.metricsToken = Environment.value("AURIS_METRICS_TOKEN")
         configuration.media = try data.openMediaStore()
         if try Setting.integer(variable: "AURIS_RESULT_REDIRECT", in: 0...1) == 1 {
