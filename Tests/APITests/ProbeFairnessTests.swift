@@ -7,13 +7,17 @@ import Testing
 /// The probes of one account's burst of uploads do not make another account's probe
 /// wait behind all of them: slots go round the accounts that wait.
 @Suite(.timeLimit(.minutes(2))) struct ProbeFairnessTests {
+    /// Three minutes of MP3: a probe reads every packet, long enough for a queue to form.
+    static func longMP3(in directory: TemporaryDirectory) async throws -> String {
+        try await Tone(seconds: 180, sampleRate: 48_000)
+            .write(to: directory.appending("long.mp3"), codec: ["-c:a", "libmp3lame", "-b:a", "32k"])
+    }
+
     @Test("another account's probe runs after at most one round of the busy account's, not after its whole burst")
     func anotherAccountIsNotStarved() async throws {
         let directory = try TemporaryDirectory("auris-probe-fairness")
         defer { directory.remove() }
-        // Three minutes of MP3: a probe reads every packet, long enough for a queue to form.
-        let file = try await Tone(seconds: 180, sampleRate: 48_000)
-            .write(to: directory.appending("long.mp3"), codec: ["-c:a", "libmp3lame", "-b:a", "32k"])
+        let file = try await Self.longMP3(in: directory)
         let gate = ProbeGate(maxConcurrent: 1)
         let busy = AccountID(rawValue: 101), other = AccountID(rawValue: 102)
         let burst = 10
@@ -46,8 +50,7 @@ import Testing
     func aLoneAccountUsesEverySlot() async throws {
         let directory = try TemporaryDirectory("auris-probe-fairness")
         defer { directory.remove() }
-        let file = try await Tone(seconds: 180, sampleRate: 48_000)
-            .write(to: directory.appending("long.mp3"), codec: ["-c:a", "libmp3lame", "-b:a", "32k"])
+        let file = try await Self.longMP3(in: directory)
         let gate = ProbeGate(maxConcurrent: 3)
         let account = AccountID(rawValue: 101)
         try await withThrowingTaskGroup(of: Void.self) { group in
