@@ -46,7 +46,8 @@ struct DubUploadRoute: Sendable {
         let upload = try await UploadReceiver.receive(request, into: folder, limits: limits)
         let fields = try DubFields(upload.fields, hasSubtitles: upload.subtitlesPath != nil)
         guard upload.audioBytes > 0 else { throw APIError.invalidAudio("the audio file is empty") }
-        let info = try await probes.probe(path: upload.audioPath, maxDurationSeconds: configuration.maxDurationSeconds)
+        let info = try await probes.probe(
+            path: upload.audioPath, maxDurationSeconds: configuration.maxDurationSeconds, account: account)
         if let reason = engine.unsupportedReason(
             targetLanguage: fields.targetLanguage, hasSubtitles: upload.subtitlesPath != nil, voice: fields.voice)
         {
