@@ -172,15 +172,13 @@ let package = Package(
         .target(
             name: "AurisTestSupport",
             dependencies: [
-                "Database", "Billing", "Payments", "Queue", "Media", "MediaStore", "HTTPTransport",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "Database", "Billing", "Payments", "Queue", "Media", "MediaStore",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],

@@ -78,6 +78,9 @@ public struct MediaStoreConfiguration: Sendable, CustomStringConvertible {
             host: "\(bucket).s3.\(region).amazonaws.com", pathStyle: false, credentials: credentials)
     }
 
+    /// Where S3 requests go: the `endpoint` option, or AWS's regional endpoint.
+    public var endpoint: String { pathStyle ? "\(scheme)://\(host)" : "https://s3.\(region).amazonaws.com" }
+
     /// The object's path segments after the host, before encoding.
     func pathSegments(for key: MediaKey) -> [String] {
         (pathStyle ? [bucket] : []) + prefixSegments + key.segments

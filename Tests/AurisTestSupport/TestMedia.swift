@@ -1,9 +1,5 @@
-import AsyncHTTPClient
 import Foundation
-import HTTPTransport
-@testable public import MediaStore
-import NIOCore
-import NIOHTTP1
+public import MediaStore
 
 /// The media store of one test: a folder in the test's data folder, or, when `scripts/test`
 /// runs the suites against an object store (`AURIS_TEST_MEDIA_URL`, with the `AWS_*`
@@ -34,7 +30,7 @@ public enum TestMedia {
         case let folder as LocalFolderMediaStore:
             return listFolder(root: folder.root)
         case let bucket as S3MediaStore:
-            return try await listBucket(bucket.configuration)
+            return try listBucket(bucket.configuration)
         default:
             throw FixtureError("no listing for \(type(of: store))")
         }
@@ -54,25 +50,30 @@ public enum TestMedia {
         return keys.sorted()
     }
 
-    private static func listBucket(_ configuration: MediaStoreConfiguration) async throws -> [String] {
+    /// The bucket's keys under the store's prefix, listed by boto3 from the moto venv: an
+    /// oracle that shares no code with our signer.
+    private static func listBucket(_ configuration: MediaStoreConfiguration) throws -> [String] {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let python = ProcessInfo.processInfo.environment["AURIS_MOTO_PYTHON"] ?? root + "/.venv-moto/bin/python"
         let prefix = configuration.prefixSegments.joined(separator: "/") + "/"
-        let query = [(name: "list-type", value: "2"), (name: "prefix", value: prefix)]
-        let path = configuration.pathStyle ? SigV4.encodedPath([configuration.bucket]) : "/"
-        let signer = SigV4Signer(credentials: configuration.credentials, region: configuration.region, service: "s3")
-        let payloadHash = SigV4.sha256Hex(Data())
-        var request = HTTPClientRequest(url: "\(configuration.scheme)://\(configuration.host)\(path)?\(SigV4.canonicalQuery(query))")
-        for (name, value) in signer.signedHeaders(
-            method: "GET", host: configuration.host, encodedPath: path, query: query,
-            headers: [("x-amz-content-sha256", payloadHash)], payloadHash: payloadHash, date: Date())
-        {
-            request.headers.add(name: name, value: value)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["-c", """
+            import boto3, json, os, sys
+            s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name=sys.argv[2])
+            keys = []
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=sys.argv[3], Prefix=sys.argv[4]):
+                keys += [item["Key"] for item in page.get("Contents", [])]
+            print(json.dumps(keys))
+            """, configuration.endpoint, configuration.region, configuration.bucket, prefix]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, let keys = try JSONSerialization.jsonObject(with: data) as? [String] else {
+            throw FixtureError("listing the bucket with boto3 failed (\(process.terminationStatus))")
         }
-        let answer = try await OutboundHTTP.send(request, timeoutSeconds: 30, maxAnswerBytes: 16 << 20)
-        let text = String(buffer: answer.body)
-        guard answer.status == 200 else { throw FixtureError("listing the bucket answered \(answer.status): \(text)") }
-        guard !text.contains("<IsTruncated>true</IsTruncated>") else { throw FixtureError("a test's prefix holds over 1,000 keys") }
-        return text.components(separatedBy: "<Key>").dropFirst().compactMap { part in
-            part.components(separatedBy: "</Key>").first.map { String($0.dropFirst(prefix.count)) }
-        }.sorted()
+        return keys.map { String($0.dropFirst(prefix.count)) }.sorted()
     }
 }
