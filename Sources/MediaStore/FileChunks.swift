@@ -2,22 +2,26 @@ import Foundation
 import HTTPTransport
 import NIOCore
 
-/// A local file read in chunks, as an upload body: a file of any size is sent without
-/// holding it in memory (each chunk waits for the one before to be written), and a
-/// retried request reads it again from the start.
+/// A local file read in chunks: a file of any size is sent or streamed without holding it
+/// in memory, and a retried request reads it again from the start. As a request body it
+/// is `pacedByQueuedWrites`: each chunk waits for the one before to be written.
 struct FileChunks: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
     static let chunkBytes = 64 * 1024
 
     let path: String
+    /// Whether each chunk first waits for the HTTP client's queued writes
+    /// (`OutboundHTTP.awaitQueuedWrites`); only a request body needs it.
+    var pacedByQueuedWrites = false
 
     struct AsyncIterator: AsyncIteratorProtocol {
         let handle: FileHandle?
         let path: String
+        let pacedByQueuedWrites: Bool
 
         mutating func next() async throws -> ByteBuffer? {
             guard let handle else { throw MediaStoreError.fileError("cannot open \(path)") }
-            try await OutboundHTTP.awaitQueuedWrites()
+            if pacedByQueuedWrites { try await OutboundHTTP.awaitQueuedWrites() }
             guard let data = try handle.read(upToCount: FileChunks.chunkBytes), !data.isEmpty else {
                 try? handle.close()
                 return nil
@@ -27,7 +31,7 @@ struct FileChunks: AsyncSequence, Sendable {
     }
 
     func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(handle: FileHandle(forReadingAtPath: path), path: path)
+        AsyncIterator(handle: FileHandle(forReadingAtPath: path), path: path, pacedByQueuedWrites: pacedByQueuedWrites)
     }
 
     /// The file's size in bytes.

@@ -18,9 +18,12 @@ extension MediaKey {
     public static func result(jobID: String) throws -> MediaKey {
         try MediaKey("results/\(jobID).mp3")
     }
+}
 
-    /// Every key an upload may have put, for removing them all.
-    public static func upload(uploadID: String) throws -> [MediaKey] {
-        [try uploadedAudio(uploadID: uploadID), try uploadedSubtitles(uploadID: uploadID)]
+extension MediaStore {
+    /// Deletes every object an upload may have put; deleting one it did not put succeeds.
+    public func deleteUpload(uploadID: String) async throws {
+        try await delete(.uploadedAudio(uploadID: uploadID))
+        try await delete(.uploadedSubtitles(uploadID: uploadID))
     }
 }

@@ -49,7 +49,7 @@ public struct S3MediaStore: MediaStore {
                 .PUT, key,
                 headers: [("x-amz-checksum-sha256", checksum), ("x-amz-sdk-checksum-algorithm", "SHA256")],
                 payloadHash: digest)
-            request.body = .stream(FileChunks(path: filePath), length: .known(sizeBytes))
+            request.body = .stream(FileChunks(path: filePath, pacedByQueuedWrites: true), length: .known(sizeBytes))
             let answer = try await send(request, timeoutSeconds: transferTimeoutSeconds)
             guard (200..<300).contains(answer.status) else {
                 throw S3ErrorAnswer.error(status: answer.status, body: answer.body, key: key)

@@ -160,7 +160,7 @@ struct JobRunner: Sendable {
         do {
             if !keepResult { try await configuration.media.delete(.result(jobID: job.id)) }
             if let uploadID = job.uploadID {
-                for key in try MediaKey.upload(uploadID: uploadID) { try await configuration.media.delete(key) }
+                try await configuration.media.deleteUpload(uploadID: uploadID)
                 try await queue.forgetUpload(id: uploadID)
             }
         } catch {

@@ -57,7 +57,7 @@ struct Sweeper: Sendable {
         var removed = 0
         do {
             for id in try await queue.abandonedUploads(createdBeforeMilliseconds: createdBeforeMilliseconds, limit: Self.maxEntriesPerSweep) {
-                for key in try MediaKey.upload(uploadID: id) { try await media.delete(key) }
+                try await media.deleteUpload(uploadID: id)
                 try await queue.forgetUpload(id: id)
                 removed += 1
             }

@@ -38,7 +38,7 @@ struct StoredUpload: Sendable {
     /// again later.
     func remove() async {
         do {
-            for key in try MediaKey.upload(uploadID: id) { try await media.delete(key) }
+            try await media.deleteUpload(uploadID: id)
             try await queue.forgetUpload(id: id)
         } catch {}
     }
