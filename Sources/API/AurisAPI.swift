@@ -71,6 +71,7 @@ public enum AurisAPI {
         authenticated.get("dub", use: dubs.list)
         authenticated.get("dub/:id", use: dubs.status)
         authenticated.get("dub/:id/result", use: dubs.result)
+        authenticated.get("dub/:id/transcript", use: TranscriptRoute(configuration: configuration, queue: queue).handle)
         let events = JobEventsRoute(
             queue: queue, publicURL: configuration.publicURL, streams: AccountSlots(limit: configuration.maxConcurrentStreamsPerAccount),
             feed: JobChangeFeed(database: database, dataDirectory: configuration.dataDirectory))

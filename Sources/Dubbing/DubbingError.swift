@@ -13,6 +13,7 @@ public struct DubbingError: Error, Sendable, CustomStringConvertible {
         case insufficientQuota = "insufficient_quota"
         case providerUnauthorized = "provider_unauthorized"
         case providerRejected = "provider_rejected"
+        case diarizationRefused = "diarization_refused"
         case invalidAudio = "invalid_audio"
         case invalidSubtitles = "invalid_subtitles"
         case noSpeech = "no_speech"
@@ -88,6 +89,13 @@ public struct DubbingError: Error, Sendable, CustomStringConvertible {
     public static func providerRejected(_ message: String) -> DubbingError {
         DubbingError(.providerRejected, message, transient: false)
     }
+    /// The provider refused to tell the speakers apart (a 4xx from the diarizing model):
+    /// another attempt would be refused the same way, so permanent.
+    public static func diarizationRefused(_ message: String) -> DubbingError {
+        DubbingError(.diarizationRefused, message, transient: false)
+    }
+    /// Whether the provider refused the request itself (a 4xx other than auth or quota).
+    var isProviderRejection: Bool { kind == .providerRejected }
     /// The provider asked for a retry (`x-should-retry: true`) on a status we would not retry.
     static func providerRetryRequested(_ message: String, retryAfterSeconds: Double?) -> DubbingError {
         DubbingError(.providerUnavailable, message, transient: true, retryAfterSeconds: retryAfterSeconds)

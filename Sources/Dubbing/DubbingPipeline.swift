@@ -28,6 +28,7 @@ struct DubbingPipeline: Sendable {
         try self.claim(folder, for: request)
 
         let script: [Segment]
+        var transcript: [Segment]?
         if request.hasSubtitles {
             guard let subtitlesPath = source.subtitlesPath else {
                 throw .invalidSubtitles("the request has subtitles but none were found")
@@ -46,22 +47,29 @@ struct DubbingPipeline: Sendable {
             ).run(sourcePath: source.audioPath, durationMilliseconds: request.durationMilliseconds)
             await progress(.prepare, 1)
             try DubbingError.checkCancellation()
-            let transcript = try await TranscribeStage(
-                folder: folder, client: client, model: self.configuration.transcribeModel
+            let heard = try await TranscribeStage(
+                folder: folder, client: client, model: self.configuration.transcribeModel,
+                diarizeModel: self.configuration.diarizeModel, ffmpegTimeoutSeconds: self.configuration.ffmpegTimeoutSeconds
             ).run(pieces: pieces, request: request, progress: progress)
+            transcript = heard
             try DubbingError.checkCancellation()
             script = try await TranslateStage(
                 folder: folder, client: client, model: self.configuration.translateModel,
                 batchSegments: self.configuration.translationBatchSegments,
                 batchCharacters: self.configuration.translationBatchCharacters
-            ).run(transcript: transcript, request: request, progress: progress)
+            ).run(transcript: heard, request: request, progress: progress)
         }
         logger.debug("dubbing script ready", metadata: ["segments": "\(script.count)"])
         try SpeechBudget.check(script, durationMilliseconds: request.durationMilliseconds)
 
         try DubbingError.checkCancellation()
-        let clips = try await SynthesizeStage(folder: folder, synthesizer: self.makeSynthesizer(folder, client))
-            .run(script: script, request: request, progress: progress)
+        let synthesizer = self.makeSynthesizer(folder, client)
+        let cast = VoiceCast(
+            script: script, request: request, defaultVoice: synthesizer.defaultVoice, speakerVoices: synthesizer.speakerVoices)
+        try self.writeTranscript(
+            DubbingTranscript.make(script: script, transcript: transcript, cast: cast, request: request), beside: outputPath)
+        let clips = try await SynthesizeStage(folder: folder, synthesizer: synthesizer)
+            .run(script: script, cast: cast, request: request, progress: progress)
         try DubbingError.checkCancellation()
         try await AssembleStage(
             folder: folder, maxTempo: self.configuration.maxTempo,
@@ -86,12 +94,24 @@ struct DubbingPipeline: Sendable {
         try folder.writeJSON(request, to: folder.requestFile)
     }
 
+    private func writeTranscript(_ transcript: DubbingTranscript, beside outputPath: String) throws(DubbingError) {
+        let data: Data
+        do {
+            data = try transcript.encoded()
+        } catch {
+            throw .storageFailed("cannot encode the transcript: \(error)")
+        }
+        try WorkFolder(path: (outputPath as NSString).deletingLastPathComponent)
+            .writeAtomically(data, to: DubbingTranscript.path(besideOutput: outputPath))
+    }
+
     private func subtitleScript(_ path: String, request: DubbingRequest) throws(DubbingError) -> [Segment] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .invalidSubtitles("the subtitles file cannot be read")
         }
         let cues = try SubtitleParser().parse([UInt8](data))
-        let script = Segment.normalized(cues, durationMilliseconds: request.durationMilliseconds)
+        // `[Name]` before a cue's words names its speaker; only `speakers=auto` gives each a voice.
+        let script = Segment.normalized(cues.map { $0.withSpeakerFromPrefix() }, durationMilliseconds: request.durationMilliseconds)
         guard !script.isEmpty else {
             throw .invalidSubtitles("no cue with text falls within the audio")
         }

@@ -17,6 +17,11 @@ public struct DubbingRequest: Sendable, Codable, Equatable {
     public var keepBackground: Bool
     /// The source's duration as measured at upload; the dubbed track has exactly this length.
     public var durationMilliseconds: Int64
+    /// `auto`: find who speaks each line and give each speaker a voice of their own.
+    public var speakers: DubbingSpeakers
+    /// Voices chosen by the customer per speaker label (`A` → `onyx`); other speakers get
+    /// distinct voices picked by the engine.
+    public var voices: [String: String]
 
     public init(
         hasSubtitles: Bool = false,
@@ -24,7 +29,9 @@ public struct DubbingRequest: Sendable, Codable, Equatable {
         sourceLanguage: String? = nil,
         voice: String? = nil,
         keepBackground: Bool = false,
-        durationMilliseconds: Int64
+        durationMilliseconds: Int64,
+        speakers: DubbingSpeakers = .one,
+        voices: [String: String] = [:]
     ) {
         self.hasSubtitles = hasSubtitles
         self.targetLanguage = targetLanguage
@@ -32,10 +39,12 @@ public struct DubbingRequest: Sendable, Codable, Equatable {
         self.voice = voice
         self.keepBackground = keepBackground
         self.durationMilliseconds = durationMilliseconds
+        self.speakers = speakers
+        self.voices = voices
     }
 
     private enum CodingKeys: String, CodingKey {
-        case hasSubtitles, targetLanguage, sourceLanguage, voice, keepBackground, durationMilliseconds
+        case hasSubtitles, targetLanguage, sourceLanguage, voice, keepBackground, durationMilliseconds, speakers, voices
     }
 
     /// Requests stored before uploads had ids named their files instead.
@@ -56,7 +65,16 @@ public struct DubbingRequest: Sendable, Codable, Equatable {
         voice = try container.decodeIfPresent(String.self, forKey: .voice)
         keepBackground = try container.decode(Bool.self, forKey: .keepBackground)
         durationMilliseconds = try container.decode(Int64.self, forKey: .durationMilliseconds)
+        // Requests stored before speakers existed were dubbed with one voice.
+        speakers = try container.decodeIfPresent(DubbingSpeakers.self, forKey: .speakers) ?? .one
+        voices = try container.decodeIfPresent([String: String].self, forKey: .voices) ?? [:]
     }
+}
+
+/// Who speaks the dub: one voice for every line, or a voice per speaker found in the source.
+public enum DubbingSpeakers: String, Sendable, Codable, Equatable {
+    case one
+    case auto
 }
 
 /// The uploaded files a request is dubbed from, where the worker found them.

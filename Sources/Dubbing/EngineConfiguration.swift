@@ -21,6 +21,8 @@ public struct EngineConfiguration: Sendable {
     public var transcribeModel: String
     /// `AURIS_TRANSLATE_MODEL`: a chat model with structured outputs.
     public var translateModel: String
+    /// `AURIS_DIARIZE_MODEL`: transcription with speaker labels (`diarized_json`), for `speakers=auto`.
+    public var diarizeModel: String = "gpt-4o-transcribe-diarize"
     /// `AURIS_TTS_MODEL`.
     public var speechModel: String
     /// `AURIS_TTS_VOICE`: the voice when a request names none.
@@ -77,7 +79,7 @@ public struct EngineConfiguration: Sendable {
     }
 
     /// Reads `AURIS_ENGINE` (`openai` when `OPENAI_API_KEY` is set, else `offline`),
-    /// `OPENAI_API_KEY`, `OPENAI_BASE_URL`, `AURIS_TRANSCRIBE_MODEL`, `AURIS_TRANSLATE_MODEL`,
+    /// `OPENAI_API_KEY`, `OPENAI_BASE_URL`, `AURIS_TRANSCRIBE_MODEL`, `AURIS_DIARIZE_MODEL`, `AURIS_TRANSLATE_MODEL`,
     /// `AURIS_TTS_MODEL`, `AURIS_TTS_VOICE`, `AURIS_OPENAI_TIMEOUT_SECONDS`, `AURIS_SPEECH_CONCURRENCY`.
     /// - Throws: `invalid_configuration` for an unknown engine, `openai` without a key,
     ///   an unknown voice or a number out of range.
@@ -100,6 +102,7 @@ public struct EngineConfiguration: Sendable {
         if let baseURL = value("OPENAI_BASE_URL") { self.openAIBaseURL = baseURL }
         if let model = value("AURIS_TRANSCRIBE_MODEL") { self.transcribeModel = model }
         if let model = value("AURIS_TRANSLATE_MODEL") { self.translateModel = model }
+        if let model = value("AURIS_DIARIZE_MODEL") { self.diarizeModel = model }
         if let model = value("AURIS_TTS_MODEL") { self.speechModel = model }
         if let voice = value("AURIS_TTS_VOICE") { self.speechVoice = voice }
         if let text = value("AURIS_OPENAI_TIMEOUT_SECONDS") {

@@ -10,6 +10,10 @@ struct EspeakSpeechSynthesizer: SpeechSynthesizer {
     var maxInputCharacters: Int { 4096 }
     /// espeak-ng is CPU-bound; more than two at once only queue on a small machine.
     var concurrency: Int { 2 }
+    var defaultVoice: String? { nil }
+    /// espeak-ng's voice variants (`-v fr+f2`), male and female in turn, for `speakers=auto`.
+    var speakerVoices: [String] { Self.variants }
+    static let variants = ["m3", "f2", "m5", "f4", "m7", "f5", "m2", "f3", "m4", "f1", "m6", "m8"]
 
     /// ISO 639-1 codes espeak-ng speaks, mapped to its voice names where they differ.
     static let voices: [String: String] = {
@@ -24,9 +28,11 @@ struct EspeakSpeechSynthesizer: SpeechSynthesizer {
     }()
 
     func synthesize(_ text: String, language: String, voice: String?, to file: String) async throws(DubbingError) {
-        guard let espeakVoice = Self.voices[language] else {
+        guard let languageVoice = Self.voices[language] else {
             throw .unsupported("espeak-ng does not speak \(language)")
         }
+        // A provider voice name (`alloy`) means nothing to espeak-ng: the language's own voice speaks.
+        let espeakVoice = voice.map { Self.variants.contains($0) ? "\(languageVoice)+\($0)" : languageVoice } ?? languageVoice
         // The text goes through a file: as an argument, a line starting with `-` would read as an option.
         let textFile = WorkFolder.temporaryName(for: file + ".txt")
         let temporary = WorkFolder.temporaryName(for: file)

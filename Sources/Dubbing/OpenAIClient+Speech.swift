@@ -8,6 +8,8 @@ extension OpenAIClient {
         var model: String
         var input: String
         var voice: String
+        /// How to speak it (tone, pace); only `gpt-4o-mini-tts` takes it. Left out when `nil`.
+        var instructions: String?
         /// Raw samples, 24 kHz 16-bit little-endian mono: what the assemble step mixes,
         /// so a clip needs no decoding (no ffmpeg run per segment).
         var response_format = "pcm"
@@ -18,11 +20,11 @@ extension OpenAIClient {
 
     /// `POST /audio/speech`: `text` (at most `maxSpeechInputCharacters`) spoken as raw
     /// samples at `speechSampleRate`, 16-bit little-endian mono.
-    func speech(text: String, model: String, voice: String) async throws(DubbingError) -> Data {
+    func speech(text: String, model: String, voice: String, instructions: String? = nil) async throws(DubbingError) -> Data {
         precondition(text.count <= Self.maxSpeechInputCharacters, "split the text before asking for speech")
         let body: Data
         do {
-            body = try JSONEncoder().encode(SpeechRequest(model: model, input: text, voice: voice))
+            body = try JSONEncoder().encode(SpeechRequest(model: model, input: text, voice: voice, instructions: instructions))
         } catch {
             throw .providerRejected("speech: cannot encode the request: \(error)")
         }

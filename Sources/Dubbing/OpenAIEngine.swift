@@ -27,7 +27,7 @@ struct OpenAIEngine: PipelineEngine {
             makeSynthesizer: { folder, jobClient in
                 OpenAISpeechSynthesizer(
                     client: jobClient ?? client, folder: folder, model: configuration.speechModel,
-                    defaultVoice: configuration.speechVoice, concurrency: configuration.speechConcurrency
+                    configuredVoice: configuration.speechVoice, concurrency: configuration.speechConcurrency
                 )
             }
         )

@@ -22,6 +22,13 @@ extension PipelineEngine {
         ) {
             throw .unsupported(reason)
         }
+        for voice in request.voices.values.sorted() {
+            if let reason = self.unsupportedReason(
+                targetLanguage: request.targetLanguage, hasSubtitles: request.hasSubtitles, voice: voice
+            ) {
+                throw .unsupported(reason)
+            }
+        }
         try await self.pipeline.run(
             request, source: source, workFolder: workFolder, outputPath: outputPath, logger: logger, progress: progress)
     }

@@ -6,6 +6,8 @@ struct Segment: Codable, Sendable, Equatable {
     var startMilliseconds: Int64
     var endMilliseconds: Int64
     var text: String
+    /// Who says it (`A`, `B`, or a subtitle's `[Name]`); `nil` when speakers are not told apart.
+    var speaker: String? = nil
 }
 
 extension Segment {
@@ -43,5 +45,21 @@ extension Segment {
             }
         }
         return result
+    }
+}
+
+extension Segment {
+    /// A subtitle cue written `[Name] words`: the name becomes the speaker and is not
+    /// spoken. Names are short (at most 32 characters) so that a bracketed sound cue
+    /// in a long line is left alone.
+    func withSpeakerFromPrefix() -> Segment {
+        guard self.text.hasPrefix("["), let close = self.text.firstIndex(of: "]") else { return self }
+        let name = self.text[self.text.index(after: self.text.startIndex)..<close].trimmingWhitespace()
+        let rest = self.text[self.text.index(after: close)...].trimmingWhitespace()
+        guard !name.isEmpty, name.count <= 32, !rest.isEmpty else { return self }
+        var segment = self
+        segment.speaker = name
+        segment.text = rest
+        return segment
     }
 }

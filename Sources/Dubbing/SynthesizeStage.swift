@@ -7,13 +7,15 @@ struct SynthesizeStage: Sendable {
         var segmentID: Int
         var text: String
         var file: String
+        /// `nil`: the synthesizer's default.
+        var voice: String?
     }
 
     let folder: WorkFolder
     let synthesizer: any SpeechSynthesizer
 
     /// The clip files of each segment, in speaking order; a segment with no text has none.
-    func plan(script: [Segment]) -> [Int: [Clip]] {
+    func plan(script: [Segment], cast: VoiceCast) -> [Int: [Clip]] {
         var plan: [Int: [Clip]] = [:]
         for segment in script where !segment.text.isEmpty {
             let parts = TextSplitter.split(segment.text, maxCharacters: self.synthesizer.maxInputCharacters)
@@ -23,7 +25,7 @@ struct SynthesizeStage: Sendable {
                     part: parts.count > 1 ? index + 1 : nil,
                     fileExtension: self.synthesizer.clipExtension
                 )
-                return Clip(segmentID: segment.id, text: text, file: file)
+                return Clip(segmentID: segment.id, text: text, file: file, voice: cast.voice(of: segment))
             }
         }
         return plan
@@ -35,11 +37,12 @@ struct SynthesizeStage: Sendable {
     /// their clips kept: they are paid for either way. Cancellation stops them all.
     func run(
         script: [Segment],
+        cast: VoiceCast,
         request: DubbingRequest,
         progress: ProgressReporter
     ) async throws(DubbingError) -> [Int: [Clip]] {
         try self.folder.createFolder(self.folder.clipsFolder)
-        let plan = self.plan(script: script)
+        let plan = self.plan(script: script, cast: cast)
         let clips = plan.keys.sorted().flatMap { plan[$0]! }
         let missing = clips.filter { !self.folder.exists($0.file) }
         var finished = clips.count - missing.count
@@ -55,7 +58,7 @@ struct SynthesizeStage: Sendable {
                 group.addTask {
                     do throws(DubbingError) {
                         try await synthesizer.synthesize(
-                            clip.text, language: request.targetLanguage, voice: request.voice, to: clip.file
+                            clip.text, language: request.targetLanguage, voice: clip.voice, to: clip.file
                         )
                         return nil
                     } catch {

@@ -5,6 +5,7 @@
 /// uploads/<upload id>/source      the uploaded audio, until no unfinished job needs it
 /// uploads/<upload id>/subtitles   optional subtitles
 /// results/<job id>.mp3            the dubbed audio, kept for the result TTL
+/// results/<job id>.transcript.json the final script (times, speakers, source and dubbed text), kept with it
 /// ```
 extension MediaKey {
     public static func uploadedAudio(uploadID: String) throws -> MediaKey {
@@ -20,7 +21,19 @@ extension MediaKey {
     }
 }
 
+extension MediaKey {
+    public static func transcript(jobID: String) throws -> MediaKey {
+        try MediaKey("results/\(jobID).transcript.json")
+    }
+}
+
 extension MediaStore {
+    /// Deletes a job's result and its transcript together: they are kept and expire as one.
+    public func deleteResult(jobID: String) async throws {
+        try await delete(.result(jobID: jobID))
+        try await delete(.transcript(jobID: jobID))
+    }
+
     /// Deletes every object an upload may have put; deleting one it did not put succeeds.
     public func deleteUpload(uploadID: String) async throws {
         try await delete(.uploadedAudio(uploadID: uploadID))

@@ -11,6 +11,7 @@ import MediaStore
 /// work/<job id>/subtitles     the uploaded subtitles, when the request has them
 /// work/<job id>/stages/       the engine's steps
 /// work/<job id>/result.mp3    the dubbed audio, until it is put in the store
+/// work/<job id>/result.mp3.transcript.json   the engine's transcript, put beside it
 /// ```
 struct JobMedia: Sendable {
     let store: any MediaStore
@@ -39,9 +40,16 @@ struct JobMedia: Sendable {
         return DubbingSource(audioPath: audioPath, subtitlesPath: hasSubtitles ? subtitlesPath : nil)
     }
 
-    /// Puts the result under the job's key, checked against its SHA-256 by the store.
+    /// Puts the result under the job's key, checked against its SHA-256 by the store, and
+    /// the transcript the engine left beside it (an engine that writes none has none).
     func putResult(jobID: String) async throws(DubbingError) {
+        let transcriptPath = DubbingTranscript.path(besideOutput: resultPath)
         do {
+            if FileManager.default.fileExists(atPath: transcriptPath) {
+                try await store.put(
+                    fileAtPath: transcriptPath, as: .transcript(jobID: jobID),
+                    sha256Hex: try FileDigest.sha256Hex(ofFileAtPath: transcriptPath))
+            }
             try await store.put(fileAtPath: resultPath, as: .result(jobID: jobID), sha256Hex: try FileDigest.sha256Hex(ofFileAtPath: resultPath))
         } catch {
             if Task.isCancelled { throw .canceled }

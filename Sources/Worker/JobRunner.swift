@@ -158,7 +158,7 @@ struct JobRunner: Sendable {
     private func cleanUp(_ job: ClaimedJob, keepResult: Bool, logger: Logger) async {
         try? FileManager.default.removeItem(atPath: files.workFolder(jobID: job.id))
         do {
-            if !keepResult { try await configuration.media.delete(.result(jobID: job.id)) }
+            if !keepResult { try await configuration.media.deleteResult(jobID: job.id) }
             if let uploadID = job.uploadID {
                 try await configuration.media.deleteUpload(uploadID: uploadID)
                 try await queue.forgetUpload(id: uploadID)

@@ -38,7 +38,7 @@ struct Sweeper: Sendable {
         var expired: [String] = []
         do {
             for id in try await queue.jobsWithResultsDue(finishedBeforeMilliseconds: finishedBeforeMilliseconds, limit: Self.maxEntriesPerSweep) {
-                try await media.delete(.result(jobID: id))
+                try await media.deleteResult(jobID: id)
                 expired.append(id)
             }
         } catch {

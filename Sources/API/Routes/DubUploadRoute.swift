@@ -53,6 +53,13 @@ struct DubUploadRoute: Sendable {
         {
             throw APIError.engineUnsupported(reason)
         }
+        for voice in fields.voices.values.sorted() {
+            if let reason = engine.unsupportedReason(
+                targetLanguage: fields.targetLanguage, hasSubtitles: upload.subtitlesPath != nil, voice: voice)
+            {
+                throw APIError.engineUnsupported(reason)
+            }
+        }
 
         if let subtitlesPath = upload.subtitlesPath {
             try SpeechBudget.checkSubtitles(atPath: subtitlesPath, durationMilliseconds: info.durationMilliseconds)
@@ -61,7 +68,7 @@ struct DubUploadRoute: Sendable {
         let payload = DubbingRequest(
             hasSubtitles: upload.subtitlesPath != nil, targetLanguage: fields.targetLanguage,
             sourceLanguage: fields.sourceLanguage, voice: fields.voice, keepBackground: fields.keepBackground,
-            durationMilliseconds: info.durationMilliseconds)
+            durationMilliseconds: info.durationMilliseconds, speakers: fields.speakers, voices: fields.voices)
         let payloadJSON = String(decoding: try JSONEncoder().encode(payload), as: UTF8.self)
         let fingerprint = fields.fingerprint(audioDigest: upload.audioDigest, subtitlesDigest: upload.subtitlesDigest)
         let stored = try await StoredUpload.put(upload, id: uploadID, account: account, queue: queue, media: configuration.media)

@@ -12,6 +12,8 @@ enum JobErrorSentence {
             "This server cannot reach its dubbing provider right now. Nothing was charged; the operator can see why."
         case "provider_rejected":
             "The dubbing provider refused this audio or its text. Nothing was charged."
+        case "diarization_refused":
+            "The dubbing provider could not tell the speakers apart in this audio. Nothing was charged; try again with one voice (speakers=one)."
         case "invalid_audio":
             "The audio could not be read for dubbing. Nothing was charged."
         case "invalid_subtitles":

@@ -25,6 +25,8 @@ enum JobView {
             "finished_at": .optional(job.finishedAtMilliseconds.map(timestamp)),
             "status_url": .string("\(publicURL)/api/dub/\(job.id)"),
             "result_url": job.state == .succeeded ? .string("\(publicURL)/api/dub/\(job.id)/result") : .null,
+            "transcript_url": job.state == .succeeded ? .string("\(publicURL)/api/dub/\(job.id)/transcript") : .null,
+            "speakers": .optional(request?.speakers.rawValue),
         ]
         if job.state.isFinished, let code = job.errorCode, job.state != .succeeded {
             // The recorded message may hold a provider's raw answer or a worker's paths:
