@@ -57,6 +57,24 @@ final class FakeOpenAIAudio: Sendable {
         return seconds
     }
 
+    /// The first audio stream as 8 kHz mono 16-bit samples, decoded by ffmpeg; `nil` when
+    /// it is not audio. The diarization handler tells voices apart by their pitch in these.
+    func samples(of contents: Data, fileName: String) async -> [Int16]? {
+        let ext = URL(fileURLWithPath: fileName).pathExtension
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fake-openai-\(UUID().uuidString)")
+        guard (try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)) != nil else { return nil }
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("upload.\(ext.isEmpty ? "bin" : ext)").path
+        guard FileManager.default.createFile(atPath: path, contents: contents) else { return nil }
+        let arguments = ["-v", "error", "-nostdin", "-i", path, "-map", "0:a:0", "-ac", "1", "-ar", "\(Self.analysisRate)", "-f", "s16le", "pipe:1"]
+        guard let output = await Self.run("ffmpeg", arguments), !output.isEmpty else { return nil }
+        return output.withUnsafeBytes { raw in
+            (0..<(raw.count / 2)).map { Int16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: Int16.self)) }
+        }
+    }
+
+    static let analysisRate = 8_000
+
     /// `format.duration` of a file that has an audio stream, by ffprobe.
     private static func probedSeconds(_ path: String) async -> Double? {
         let arguments = [

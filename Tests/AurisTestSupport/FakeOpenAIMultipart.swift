@@ -10,7 +10,10 @@ struct FakeOpenAIMultipart {
         var contents: Data
     }
 
+    /// The last value of each field.
     var fields: [String: String] = [:]
+    /// Every value of each field in order (`known_speaker_names[]` repeats).
+    var lists: [String: [String]] = [:]
     var files: [String: File] = [:]
 
     static func parse(_ body: ByteBuffer, contentType: String?) -> FakeOpenAIMultipart? {
@@ -33,6 +36,7 @@ struct FakeOpenAIMultipart {
                     form.files[name] = File(fileName: fileName, contents: contents)
                 } else {
                     form.fields[name] = String(decoding: contents, as: UTF8.self)
+                    form.lists[name, default: []].append(String(decoding: contents, as: UTF8.self))
                 }
             }
             headers = [:]

@@ -30,6 +30,9 @@ extension FakeOpenAIServer {
         {
             return .refusal(refusal)
         }
+        if let model = form.fields["model"], FakeOpenAIRules.isKnown(model, in: ["gpt-4o-transcribe-diarize"]) {
+            return await self.diarize(form, file: file.contents, fileName: fileName)
+        }
         guard form.fields["model"] == "whisper-1" else {
             return .refusal(Self.error(.badRequest, "Only whisper-1 answers verbose_json here", type: "invalid_request_error", code: nil, param: "model"))
         }
@@ -125,10 +128,15 @@ extension FakeOpenAIServer {
         guard Self.speechVoices.contains(voice) else {
             return .refusal(Self.error(.badRequest, "Invalid voice \(voice)", type: "invalid_request_error", code: nil, param: "voice"))
         }
+        if let instructions = object["instructions"], !(instructions is String) {
+            return .refusal(Self.error(.badRequest, "instructions must be a string", type: "invalid_request_error", code: nil, param: "instructions"))
+        }
         let format = object["response_format"] as? String ?? "mp3"
         guard format == "mp3" || format == "pcm" else {
             return .refusal(Self.error(.badRequest, "The fake speaks mp3 and pcm only", type: "invalid_request_error", code: nil, param: "response_format"))
         }
+        self.recorder.record(FakeSpeechRequest(
+            model: model ?? "", input: input, voice: voice, instructions: object["instructions"] as? String))
         let seconds = min(20, max(0.3, Double(input.count) * self.configuration.speechSecondsPerCharacter))
         let tenths = Int((seconds * 10).rounded())
         let (audio, contentType) = format == "pcm"

@@ -44,6 +44,7 @@ public final class FakeOpenAIServer: Sendable {
     let configuration: Configuration
     let state = FakeOpenAIState()
     let audio = FakeOpenAIAudio()
+    let recorder = FakeOpenAIRecorder()
     let logger: Logger
     let runner = FakeServerRunner()
 
@@ -107,7 +108,10 @@ public final class FakeOpenAIServer: Sendable {
     public func answered(_ endpoint: FakeOpenAIEndpoint) -> Int { self.stats().answered[endpoint.rawValue] ?? 0 }
 
     /// Forgets counts, faults and latencies.
-    public func reset() { self.state.reset() }
+    public func reset() {
+        self.state.reset()
+        self.recorder.reset()
+    }
 }
 
 /// The fake server could not listen on the requested port.
