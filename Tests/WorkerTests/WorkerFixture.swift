@@ -42,7 +42,7 @@ struct WorkerFixture {
 
     /// A runner that reports progress, and so heartbeats, every 10 ms.
     static func runner(
-        _ engine: FakeEngine, queue: JobQueue, files: JobFiles, media: any MediaStore, draining: DrainState
+        _ engine: any DubbingEngine, queue: JobQueue, files: JobFiles, media: any MediaStore, draining: DrainState
     ) -> JobRunner {
         var configuration = WorkerConfiguration(workerID: workerID, dataDirectory: files.dataDirectory)
         configuration.media = media
