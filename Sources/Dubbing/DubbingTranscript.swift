@@ -39,6 +39,13 @@ public struct DubbingTranscript: Codable, Sendable, Equatable {
     public var hasSourceText: Bool
     public var lines: [Line]
 
+    public init(sourceLanguage: String?, targetLanguage: String, hasSourceText: Bool, lines: [Line]) {
+        self.sourceLanguage = sourceLanguage
+        self.targetLanguage = targetLanguage
+        self.hasSourceText = hasSourceText
+        self.lines = lines
+    }
+
     private enum CodingKeys: String, CodingKey {
         case sourceLanguage = "source_language", targetLanguage = "target_language", hasSourceText = "has_source_text", lines
     }

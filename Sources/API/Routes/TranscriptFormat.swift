@@ -29,7 +29,9 @@ enum TranscriptFormat: String {
                 let text = Self.vttEscaped(words)
                 output += "\(number)\n\(times)\n" + (line.speaker.map { "<v \(Self.vttEscaped($0))>\(text)" } ?? text) + "\n\n"
             default:
-                output += "\(number)\n\(times)\n" + (line.speaker.map { "[\($0)] \(words)" } ?? words) + "\n\n"
+                // SRT readers take `<…>` for markup and decode no entities: angle brackets become ‹ ›.
+                let text = words.replacingOccurrences(of: "<", with: "‹").replacingOccurrences(of: ">", with: "›")
+                output += "\(number)\n\(times)\n" + (line.speaker.map { "[\($0)] \(text)" } ?? text) + "\n\n"
             }
         }
         return output

@@ -11,7 +11,7 @@ import NIOCore
 /// this throws.
 enum UploadReceiver {
     /// Form fields a dub request may carry.
-    static let fieldNames: Set<String> = ["target_language", "source_language", "voice", "background"]
+    static let fieldNames: Set<String> = ["target_language", "source_language", "voice", "background", "speakers", "voices"]
 
     static func receive(_ request: Request, into folder: String, limits: UploadLimits) async throws -> ReceivedUpload {
         let contentType = request.headers[.contentType] ?? ""
