@@ -36,6 +36,7 @@ import Testing
         .init(method: "GET", path: "/api/dub/{id}"): [200, 401, 404],
         .init(method: "DELETE", path: "/api/dub/{id}"): [200, 202, 401, 403, 404, 409],
         .init(method: "GET", path: "/api/dub/{id}/result"): [200, 401, 404, 409, 410],
+        .init(method: "GET", path: "/api/dub/{id}/transcript"): [200, 400, 401, 404, 409, 410, 422],
         .init(method: "GET", path: "/api/dub/{id}/events"): [200, 401, 404],
         .init(method: "GET", path: "/api/credits"): [200, 401],
         .init(method: "GET", path: "/status"): [200],
