@@ -7,6 +7,7 @@ import { languageName } from './languages.js';
 import { FINISHED, watchJob } from './live.js';
 import { describeError, stageLabel, statusLabel } from './messages.js';
 import { notify } from './notices.js';
+import { showTranscript } from './transcript.js';
 
 const PAGE_SIZE = 20;
 // Streams hold a connection each and a browser opens six per host; more jobs poll.
@@ -107,12 +108,13 @@ export class JobsView {
       error: el('p', { class: 'job-error' }),
       actions: el('div', { class: 'job-actions' }),
       player: el('div', { class: 'job-player' }),
+      transcript: el('div', { class: 'job-transcript' }),
     };
     const node = el('li', { class: 'job card', id: `job-${id}`, 'data-job-id': id },
       el('div', { class: 'job-head' }, parts.title, parts.badge),
       parts.meta,
       el('div', { class: 'job-progress' }, parts.progress, parts.progressLabel),
-      parts.error, parts.actions, parts.player);
+      parts.error, parts.actions, parts.player, parts.transcript);
     return { node, parts, job: null, actionsKey: null };
   }
 
@@ -148,6 +150,7 @@ export class JobsView {
       return [
         el('button', { type: 'button', class: 'primary', 'data-action': 'listen', 'aria-label': t('jobs.listenLabel', { job: label }), onclick: (event) => this.listen(card, event.currentTarget) }, t('jobs.listen')),
         el('button', { type: 'button', 'data-action': 'download', 'aria-label': t('jobs.downloadLabel', { job: label }), onclick: (event) => this.download(card, event.currentTarget) }, t('jobs.download')),
+        el('button', { type: 'button', 'data-action': 'transcript', 'aria-label': t('jobs.transcriptLabel', { job: label }), onclick: (event) => this.transcript(card, event.currentTarget) }, t('jobs.transcript')),
       ];
     }
     return [];
@@ -182,6 +185,17 @@ export class JobsView {
       card.parts.player.replaceChildren(audio);
       button.remove();
       audio.focus();
+    } catch (error) {
+      button.disabled = false;
+      notify('error', describeError(error).text, { id: `job-${card.job.id}` });
+    }
+  }
+
+  async transcript(card, button) {
+    button.disabled = true;
+    try {
+      await showTranscript(card.job, card.parts.transcript);
+      button.remove();
     } catch (error) {
       button.disabled = false;
       notify('error', describeError(error).text, { id: `job-${card.job.id}` });
