@@ -68,6 +68,16 @@ def clip(seconds=12):
     return _clips[seconds]
 
 
+def two_speaker_clip():
+    """12 s of two "people" taking turns every 3 s: the fake OpenAI tells voices apart by pitch."""
+    if "speakers" not in _clips:
+        path = os.path.join(tempfile.mkdtemp(prefix="auris-browser-"), "two-speakers.mp3")
+        tone = "aevalsrc='0.25*sin(2*PI*if(lt(mod(t,6),3),330,550)*t)':s=22050:d=12"
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", tone, "-ac", "1", "-b:a", "64k", path], check=True)
+        _clips["speakers"] = path
+    return _clips["speakers"]
+
+
 def clip_folders():
     return [os.path.dirname(path) for path in _clips.values()]
 

@@ -11,9 +11,9 @@ import sys
 import time
 import traceback
 
-from helpers import (BASE, PASSWORD, PHONE, accessibility_violations, api, as_stranger, browser, clip, clip_folders, element, elements,
+from helpers import (BASE, JOB_TIMEOUT_SECONDS, PASSWORD, PHONE, accessibility_violations, api, as_stranger, browser, clip, clip_folders, element, elements,
                      fake_latency, fill_and_submit, go, new_email, open_page, post_json, quit_browser, screenshot,
-                     sign_up, upload, visible, wait)
+                     sign_up, two_speaker_clip, upload, visible, wait)
 from journey import SAYS, accounts, stranger_journey
 
 def test_a_stranger_signs_up_in_french_dubs_and_buys_pro():
@@ -96,6 +96,27 @@ def test_cancel_a_running_job_returns_its_credits():
     finally:
         fake_latency("transcriptions", 0)
     wait(lambda: api("/api/credits")[1]["credits"] == before, message="the reserved credits came back")
+
+
+def test_a_two_speaker_clip_shows_its_transcript_per_speaker():
+    sign_up("fr", "speakers")
+    element("#dub-speakers").click()
+    upload(two_speaker_clip())
+    job_id = wait(lambda: visible("#dub-result [data-job-id]"), timeout=30).get_attribute("data-job-id")
+    go("jobs")
+    card = f"#job-{job_id}"
+    wait(lambda: visible(card) and element(card).get_attribute("data-status") == "succeeded", timeout=JOB_TIMEOUT_SECONDS,
+         message="the job succeeds")
+    element(f"{card} button[data-action=transcript]").click()
+    wait(lambda: len(elements(f"{card} .transcript-line")) == 4, message="four lines in the transcript")
+    speakers = [line.get_attribute("data-speaker") for line in elements(f"{card} .transcript-line")]
+    assert speakers == ["A", "B", "A", "B"], speakers
+    assert "2 personnes" in element(f"{card} .transcript-summary").text, element(f"{card} .transcript-summary").text
+    assert "Voix A" in element(f"{card} .transcript-line").text
+    assert [button.get_attribute("data-format") for button in elements(f"{card} .transcript button")] == ["srt", "vtt"]
+    status, transcript = api(f"/api/dub/{job_id}/transcript")
+    assert status == 200 and len({line["voice"] for line in transcript["lines"]}) == 2, transcript
+    screenshot("11-fr-jobs-transcript")
 
 
 # The first upload reaches the server (which queues it) but the page is told the
