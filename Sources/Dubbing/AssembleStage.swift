@@ -6,8 +6,8 @@ import Media
 /// ffmpeg then encodes it to MP3, with the original underneath when asked, ducked
 /// whenever the dub speaks.
 ///
-/// Streaming the track segment by segment keeps memory and ffmpeg inputs constant,
-/// however long the source is.
+/// Streaming the track segment by segment, through files, keeps memory and ffmpeg
+/// inputs constant however long the source is and however much a segment says.
 struct AssembleStage: Sendable {
     let folder: WorkFolder
     let maxTempo: Double
@@ -43,13 +43,7 @@ struct AssembleStage: Sendable {
         progress: ProgressReporter
     ) async throws(DubbingError) {
         let totalSamples = TrackWriter.samples(request.durationMilliseconds)
-        let track: FileHandle
-        do {
-            guard FileManager.default.createFile(atPath: trackPath, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
-            track = try FileHandle(forWritingTo: URL(fileURLWithPath: trackPath))
-        } catch {
-            throw .storageFailed("cannot create \(trackPath): \(error)")
-        }
+        let track = try PCMFile.create(trackPath)
         defer { try? track.close() }
         let writer = TrackWriter(
             fitter: ClipFitter(
