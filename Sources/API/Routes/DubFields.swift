@@ -1,4 +1,5 @@
 import Crypto
+import Database
 import Dubbing
 import Foundation
 
@@ -34,7 +35,7 @@ struct DubFields {
     func fingerprint(audioDigest: String, subtitlesDigest: String?) -> String {
         let canonical = [audioDigest, subtitlesDigest ?? "-", targetLanguage, sourceLanguage ?? "-", voice ?? "-",
                          keepBackground ? "keep" : "remove"].joined(separator: "\n")
-        return SHA256.hash(data: Data(canonical.utf8)).map { String(format: "%02x", $0) }.joined()
+        return SHA256.hash(data: Data(canonical.utf8)).hexString
     }
 
     private static func language(_ code: String, field: String) throws -> String {
