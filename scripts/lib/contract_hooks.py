@@ -23,7 +23,7 @@ from schemathesis.transport.serialization import Binary
 
 
 def wav(seconds, seed):
-    """A short 8 kHz mono WAV of noise: a few KiB, so the run stays small."""
+    """A short 8 kHz mono WAV of noise (at most 40 KB, so the run stays small)."""
     frames = int(8_000 * seconds)
     samples = bytes((seed * 7919 + index * 104_729) % 251 for index in range(frames * 2))
     buffer = io.BytesIO()
