@@ -78,6 +78,8 @@ public enum AurisAPI {
         authenticated.delete("dub/:id", use: dubs.cancel)
         authenticated.get("credits", use: credits.credits)
         authenticated.post("checkout", use: checkout.checkout)
+        // Last: it sees only requests no route above matched.
+        router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
         return router
     }
 

@@ -100,11 +100,14 @@ import Testing
                 uri = "/api/dub?limit=2&cursor=\(next)"
             }
             #expect(seen == ids.reversed())
-            for bad in ["/api/dub?limit=0", "/api/dub?limit=101", "/api/dub?limit=x", "/api/dub?cursor=dub_nope"] {
+            for bad in ["/api/dub?limit=0", "/api/dub?limit=101", "/api/dub?limit=x", "/api/dub?cursor=dub-nope"] {
                 let response = try await client.get(bad, as: harness.alice)
                 #expect(response.status == .badRequest, "\(bad)")
                 #expect(try response.errorCode() == "invalid_request")
             }
+            let unknown = try await client.get("/api/dub?cursor=dub_nope", as: harness.alice)
+            #expect(unknown.status == .notFound, "a well-formed cursor naming no job")
+            #expect(try unknown.errorCode() == "not_found")
         }
     }
 

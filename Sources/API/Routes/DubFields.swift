@@ -10,26 +10,31 @@ struct DubFields {
     var voice: String?
     var keepBackground: Bool
 
+    /// Values are taken as sent (no trimming, no case folding): docs/openapi.yaml lists
+    /// exactly what each field accepts, and an empty optional field is as if absent.
     init(_ fields: [String: String], hasSubtitles: Bool) throws {
-        guard let target = fields["target_language"]?.trimmingCharacters(in: .whitespaces).lowercased(), !target.isEmpty else {
+        guard let target = fields["target_language"], !target.isEmpty else {
             throw APIError.invalidRequest("target_language is required (an ISO 639-1 code such as fr)")
         }
         targetLanguage = try Self.language(target, field: "target_language")
-        if let source = fields["source_language"]?.trimmingCharacters(in: .whitespaces).lowercased(), !source.isEmpty {
+        if let source = fields["source_language"], !source.isEmpty {
             sourceLanguage = try Self.language(source, field: "source_language")
         }
-        if let voice = fields["voice"]?.trimmingCharacters(in: .whitespaces).lowercased(), !voice.isEmpty {
-            guard voice.count <= 32, voice.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+        if let voice = fields["voice"], !voice.isEmpty {
+            guard voice.utf8.count <= 32, voice.utf8.allSatisfy({ Self.voiceBytes.contains($0) }) else {
                 throw APIError.invalidRequest("voice must be a voice name such as alloy")
             }
             self.voice = voice
         }
-        switch fields["background"]?.lowercased() {
-        case nil, "", "remove", "drop": keepBackground = false
+        switch fields["background"] {
+        case nil, "", "remove": keepBackground = false
         case "keep": keepBackground = true
-        case let other?: throw APIError.invalidRequest("background must be keep or remove, not \(other)")
+        case let other?: throw APIError.invalidRequest("background must be keep or remove, not \(other.prefix(16))")
         }
     }
+
+    /// Lowercase ASCII letters, digits, `-` and `_`.
+    private static let voiceBytes = Set(Array("abcdefghijklmnopqrstuvwxyz0123456789-_".utf8))
 
     /// What makes two requests the same, for idempotency keys.
     func fingerprint(audioDigest: String, subtitlesDigest: String?) -> String {

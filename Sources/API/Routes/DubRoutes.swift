@@ -26,8 +26,12 @@ struct DubRoutes: Sendable {
         }
         var cursor: JobCursor?
         if let after = request.uri.queryParameters["cursor"].map(String.init) {
-            guard after.utf8.count <= 64, let job = try await queue.job(id: after, account: account) else {
-                throw APIError.invalidRequest("cursor is not a job of this account")
+            guard (1...64).contains(after.utf8.count), after.utf8.allSatisfy({ Self.cursorBytes.contains($0) }) else {
+                throw APIError.invalidRequest("cursor must be the next_cursor of a page")
+            }
+            // A well-formed cursor that names no job of this account: as for its status.
+            guard let job = try await queue.job(id: after, account: account) else {
+                throw APIError.notFound("no job \(after) to continue after")
             }
             cursor = JobCursor(createdAtMilliseconds: job.createdAtMilliseconds, id: job.id)
         }
@@ -86,6 +90,9 @@ struct DubRoutes: Sendable {
             throw APIError.notFound("no job \(id)")
         }
     }
+
+    /// A job id's characters: ASCII letters, digits and `_`.
+    private static let cursorBytes = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_".utf8))
 
     private func ownedJob(_ context: AurisRequestContext) async throws -> Job {
         let account = try context.requireAccount()

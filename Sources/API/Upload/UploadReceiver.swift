@@ -25,7 +25,11 @@ enum UploadReceiver {
             guard let boundary = boundary(in: contentType) else {
                 throw APIError.invalidRequest("multipart/form-data needs a boundary parameter")
             }
-            return try await receiveMultipart(request.body, boundary: boundary, folder: folder, limits: limits)
+            var upload = try await receiveMultipart(request.body, boundary: boundary, folder: folder, limits: limits)
+            // Query fields count with a form too (the form's own win), so a field is
+            // checked wherever it is sent, never silently ignored.
+            upload.fields.merge(try queryFields(of: request, limits: limits)) { form, _ in form }
+            return upload
         }
         guard mediaType.hasPrefix("audio/") || mediaType.hasPrefix("video/") || mediaType == "application/octet-stream" else {
             throw APIError.unsupportedMedia(
@@ -40,6 +44,12 @@ enum UploadReceiver {
             guard try sink.write(chunk) else { throw APIError.payloadTooLarge(limitBytes: limits.maxAudioBytes) }
         }
         let digest = try sink.finish()
+        return ReceivedUpload(
+            audioPath: sink.path, audioBytes: sink.writtenBytes, subtitlesPath: nil, fields: try queryFields(of: request, limits: limits),
+            audioDigest: digest, subtitlesDigest: nil)
+    }
+
+    private static func queryFields(of request: Request, limits: UploadLimits) throws -> [String: String] {
         var fields: [String: String] = [:]
         for name in fieldNames {
             if let value = request.uri.queryParameters[Substring(name)] {
@@ -47,9 +57,7 @@ enum UploadReceiver {
                 fields[name] = String(value)
             }
         }
-        return ReceivedUpload(
-            audioPath: sink.path, audioBytes: sink.writtenBytes, subtitlesPath: nil, fields: fields, audioDigest: digest,
-            subtitlesDigest: nil)
+        return fields
     }
 
     private static func receiveMultipart(
