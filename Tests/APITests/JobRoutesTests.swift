@@ -156,7 +156,7 @@ import Testing
             let claimed = try #require(try await harness.queue.claim(owner: "w"))
             let file = harness.store.directory.appending("result.mp3")
             try Data(mp3).write(to: URL(fileURLWithPath: file))
-            let key = try MediaKey.result(jobID: id)
+            let key = try MediaKey.result(jobID: id, fileExtension: "mp3")
             try await harness.configuration.media.put(fileAtPath: file, as: key, sha256Hex: try FileDigest.sha256Hex(ofFileAtPath: file))
             _ = try await harness.queue.succeed(claimed.claim)
             let ready = try await client.get("/api/dub/\(id)/result", as: harness.alice)

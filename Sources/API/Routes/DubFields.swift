@@ -8,6 +8,8 @@ struct DubFields {
     var sourceLanguage: String?
     var voice: String?
     var keepBackground: Bool
+    /// A video's original audio comes back as a second track (`original=keep`, the default).
+    var keepOriginal: Bool
 
     init(_ fields: [String: String], hasSubtitles: Bool) throws {
         guard let target = fields["target_language"]?.trimmingCharacters(in: .whitespaces).lowercased(), !target.isEmpty else {
@@ -28,12 +30,17 @@ struct DubFields {
         case "keep": keepBackground = true
         case let other?: throw APIError.invalidRequest("background must be keep or remove, not \(other)")
         }
+        switch fields["original"]?.lowercased() {
+        case nil, "", "keep": keepOriginal = true
+        case "drop": keepOriginal = false
+        case let other?: throw APIError.invalidRequest("original must be keep or drop, not \(other.prefix(16))")
+        }
     }
 
     /// What makes two requests the same, for idempotency keys.
     func fingerprint(audioDigest: String, subtitlesDigest: String?) -> String {
         let canonical = [audioDigest, subtitlesDigest ?? "-", targetLanguage, sourceLanguage ?? "-", voice ?? "-",
-                         keepBackground ? "keep" : "remove"].joined(separator: "\n")
+                         keepBackground ? "keep" : "remove", keepOriginal ? "original" : "no-original"].joined(separator: "\n")
         return SHA256.hash(data: Data(canonical.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 

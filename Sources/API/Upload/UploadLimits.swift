@@ -1,7 +1,9 @@
 /// What one upload may contain.
 struct UploadLimits: Sendable {
-    /// The audio file (`AURIS_MAX_UPLOAD_BYTES`).
+    /// An audio file (`AURIS_MAX_UPLOAD_BYTES`).
     var maxAudioBytes: Int64
+    /// A video file (`AURIS_MAX_VIDEO_BYTES`).
+    var maxVideoBytes: Int64
     /// A subtitles file: SRT or WebVTT text is small.
     var maxSubtitleBytes: Int64 = 1 << 20
     /// Each plain form field.
@@ -15,8 +17,14 @@ struct UploadLimits: Sendable {
     /// it again with each chunk, so this bounds both its memory and its time.
     var maxPartHeaderBytes = 16 * 1_024
 
+    /// The uploaded file while it arrives: whether it is a video is known only once it
+    /// is probed, which then holds it to its own limit (`limit(hasVideo:)`).
+    var maxFileBytes: Int64 { max(maxAudioBytes, maxVideoBytes) }
+
     /// The whole request body: the files plus room for the multipart framing.
-    var maxBodyBytes: Int64 { maxAudioBytes + maxSubtitleBytes + 64 * 1_024 }
+    var maxBodyBytes: Int64 { maxFileBytes + maxSubtitleBytes + 64 * 1_024 }
+
+    func limit(hasVideo: Bool) -> Int64 { hasVideo ? maxVideoBytes : maxAudioBytes }
 }
 
 /// What a finished upload left in its folder.

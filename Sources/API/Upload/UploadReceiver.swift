@@ -11,15 +11,15 @@ import NIOCore
 /// this throws.
 enum UploadReceiver {
     /// Form fields a dub request may carry.
-    static let fieldNames: Set<String> = ["target_language", "source_language", "voice", "background"]
+    static let fieldNames: Set<String> = ["target_language", "source_language", "voice", "background", "original"]
 
     static func receive(_ request: Request, into folder: String, limits: UploadLimits) async throws -> ReceivedUpload {
         let contentType = request.headers[.contentType] ?? ""
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         // A raw body is the audio itself; a multipart body also carries subtitles and framing.
-        let maxBytes = mediaType == "multipart/form-data" ? limits.maxBodyBytes : limits.maxAudioBytes
+        let maxBytes = mediaType == "multipart/form-data" ? limits.maxBodyBytes : limits.maxFileBytes
         if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > maxBytes {
-            throw APIError.payloadTooLarge(limitBytes: limits.maxAudioBytes)
+            throw APIError.payloadTooLarge(limitBytes: limits.maxFileBytes)
         }
         if mediaType == "multipart/form-data" {
             guard let boundary = boundary(in: contentType) else {
@@ -35,9 +35,9 @@ enum UploadReceiver {
     }
 
     private static func receiveRaw(_ request: Request, folder: String, limits: UploadLimits) async throws -> ReceivedUpload {
-        let sink = try FileSink(path: (folder as NSString).appendingPathComponent("source"), limitBytes: limits.maxAudioBytes)
+        let sink = try FileSink(path: (folder as NSString).appendingPathComponent("source"), limitBytes: limits.maxFileBytes)
         for try await chunk in request.body {
-            guard try sink.write(chunk) else { throw APIError.payloadTooLarge(limitBytes: limits.maxAudioBytes) }
+            guard try sink.write(chunk) else { throw APIError.payloadTooLarge(limitBytes: limits.maxFileBytes) }
         }
         let digest = try sink.finish()
         var fields: [String: String] = [:]
@@ -64,7 +64,7 @@ enum UploadReceiver {
         var bytesWithoutProgress = 0
         for try await chunk in body {
             receivedBytes += Int64(chunk.readableBytes)
-            guard receivedBytes <= limits.maxBodyBytes else { throw APIError.payloadTooLarge(limitBytes: limits.maxAudioBytes) }
+            guard receivedBytes <= limits.maxBodyBytes else { throw APIError.payloadTooLarge(limitBytes: limits.maxFileBytes) }
             do {
                 try parser.execute(chunk)
             } catch {
@@ -144,7 +144,7 @@ private final class MultipartCollector {
         do {
             switch current {
             case .audio(let sink):
-                if try !sink.write(buffer) { failure = .payloadTooLarge(limitBytes: limits.maxAudioBytes) }
+                if try !sink.write(buffer) { failure = .payloadTooLarge(limitBytes: limits.maxFileBytes) }
             case .subtitles(let sink):
                 if try !sink.write(buffer) {
                     failure = .invalidRequest("subtitles are larger than \(limits.maxSubtitleBytes) bytes")
@@ -215,7 +215,7 @@ private final class MultipartCollector {
                     failure = .invalidRequest("send one audio file, in a part named `file`")
                     return
                 }
-                current = .audio(try FileSink(path: path("source"), limitBytes: limits.maxAudioBytes))
+                current = .audio(try FileSink(path: path("source"), limitBytes: limits.maxFileBytes))
             case "subtitles":
                 guard subtitles == nil else {
                     failure = .invalidRequest("send one subtitles file")
