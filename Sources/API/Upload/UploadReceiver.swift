@@ -17,9 +17,10 @@ enum UploadReceiver {
         let contentType = request.headers[.contentType] ?? ""
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         // A raw body is the audio itself; a multipart body also carries subtitles and framing.
-        let maxBytes = mediaType == "multipart/form-data" ? limits.maxBodyBytes : limits.maxFileBytes
+        let fileLimit = limits.arrivingLimit(declaredVideo: UploadLimits.declaresVideo(contentType: mediaType, filename: nil))
+        let maxBytes = mediaType == "multipart/form-data" ? limits.maxBodyBytes : fileLimit
         if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > maxBytes {
-            throw APIError.payloadTooLarge(limitBytes: limits.maxFileBytes)
+            throw APIError.payloadTooLarge(limitBytes: mediaType == "multipart/form-data" ? limits.maxFileBytes : fileLimit)
         }
         if mediaType == "multipart/form-data" {
             guard let boundary = boundary(in: contentType) else {
@@ -31,13 +32,13 @@ enum UploadReceiver {
             throw APIError.unsupportedMedia(
                 "send the audio as multipart/form-data (field `file`) or as a raw audio/*, video/* or application/octet-stream body")
         }
-        return try await receiveRaw(request, folder: folder, limits: limits)
+        return try await receiveRaw(request, folder: folder, limits: limits, fileLimit: fileLimit)
     }
 
-    private static func receiveRaw(_ request: Request, folder: String, limits: UploadLimits) async throws -> ReceivedUpload {
-        let sink = try FileSink(path: (folder as NSString).appendingPathComponent("source"), limitBytes: limits.maxFileBytes)
+    private static func receiveRaw(_ request: Request, folder: String, limits: UploadLimits, fileLimit: Int64) async throws -> ReceivedUpload {
+        let sink = try FileSink(path: (folder as NSString).appendingPathComponent("source"), limitBytes: fileLimit)
         for try await chunk in request.body {
-            guard try sink.write(chunk) else { throw APIError.payloadTooLarge(limitBytes: limits.maxFileBytes) }
+            guard try sink.write(chunk) else { throw APIError.payloadTooLarge(limitBytes: fileLimit) }
         }
         let digest = try sink.finish()
         var fields: [String: String] = [:]
@@ -144,7 +145,7 @@ private final class MultipartCollector {
         do {
             switch current {
             case .audio(let sink):
-                if try !sink.write(buffer) { failure = .payloadTooLarge(limitBytes: limits.maxFileBytes) }
+                if try !sink.write(buffer) { failure = .payloadTooLarge(limitBytes: sink.limitBytes) }
             case .subtitles(let sink):
                 if try !sink.write(buffer) {
                     failure = .invalidRequest("subtitles are larger than \(limits.maxSubtitleBytes) bytes")
@@ -215,7 +216,8 @@ private final class MultipartCollector {
                     failure = .invalidRequest("send one audio file, in a part named `file`")
                     return
                 }
-                current = .audio(try FileSink(path: path("source"), limitBytes: limits.maxFileBytes))
+                let declaredVideo = UploadLimits.declaresVideo(contentType: headers["content-type"], filename: disposition.filename)
+                current = .audio(try FileSink(path: path("source"), limitBytes: limits.arrivingLimit(declaredVideo: declaredVideo)))
             case "subtitles":
                 guard subtitles == nil else {
                     failure = .invalidRequest("send one subtitles file")
