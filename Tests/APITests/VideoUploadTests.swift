@@ -118,12 +118,7 @@ import Testing
         try await harness.application().test(.router) { client in
             let id = try #require(try await client.upload(Self.form(video), as: harness.alice).json()["id"] as? String)
             let claimed = try #require(try await harness.queue.claim(owner: "w"))
-            // What a worker would put: any bytes do, the API does not read them.
-            let file = harness.store.directory.appending("result.mp4")
-            try Data(video).write(to: URL(fileURLWithPath: file))
-            try await harness.configuration.media.put(
-                fileAtPath: file, as: try MediaKey.result(jobID: id, fileExtension: "mp4"), sha256Hex: try FileDigest.sha256Hex(ofFileAtPath: file))
-            _ = try await harness.queue.succeed(claimed.claim)
+            try await harness.succeed(claimed, result: video, fileExtension: "mp4")
 
             let download = try await client.get("/api/dub/\(id)/result", as: harness.alice)
             #expect(download.status == .ok)
