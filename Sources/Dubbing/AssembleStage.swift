@@ -7,8 +7,8 @@ import Media
 /// whenever the dub speaks — or, for a video upload, muxes it beside the source's video
 /// and original audio (`VideoMux`).
 ///
-/// Streaming the track segment by segment keeps memory and ffmpeg inputs constant,
-/// however long the source is.
+/// Streaming the track segment by segment, through files, keeps memory and ffmpeg
+/// inputs constant however long the source is and however much a segment says.
 struct AssembleStage: Sendable {
     let folder: WorkFolder
     let maxTempo: Double
@@ -44,13 +44,7 @@ struct AssembleStage: Sendable {
         progress: ProgressReporter
     ) async throws(DubbingError) {
         let totalSamples = TrackWriter.samples(request.durationMilliseconds)
-        let track: FileHandle
-        do {
-            guard FileManager.default.createFile(atPath: trackPath, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
-            track = try FileHandle(forWritingTo: URL(fileURLWithPath: trackPath))
-        } catch {
-            throw .storageFailed("cannot create \(trackPath): \(error)")
-        }
+        let track = try PCMFile.create(trackPath)
         defer { try? track.close() }
         let writer = TrackWriter(
             fitter: ClipFitter(

@@ -177,6 +177,17 @@ STICKING_OUT_OF_CARDS = """
 """
 
 
+SIGN_OUT_PLACE = """
+    const button = document.querySelector('#sign-out');
+    if (!button || button.closest('[hidden]')) return null;
+    const box = button.getBoundingClientRect();
+    const language = document.querySelector('.language').getBoundingClientRect();
+    const lineHeight = parseFloat(getComputedStyle(button).lineHeight) || parseFloat(getComputedStyle(button).fontSize) * 1.5;
+    const padding = parseFloat(getComputedStyle(button).paddingTop) + parseFloat(getComputedStyle(button).paddingBottom);
+    return { lines: Math.round((box.height - padding) / lineHeight), besideTheLanguage: box.top < language.bottom && box.bottom > language.top };
+"""
+
+
 def check_fits_a_phone(name):
     driver = browser()
     time.sleep(0.5)  # lists load
@@ -184,6 +195,9 @@ def check_fits_a_phone(name):
     assert overflow <= 0, f"{name} is {overflow}px wider than a phone"
     sticking_out = driver.execute_script(STICKING_OUT_OF_CARDS)
     assert not sticking_out, f"{name}: {sticking_out} stick out of their card"
+    sign_out = driver.execute_script(SIGN_OUT_PLACE)
+    if sign_out is not None:
+        assert sign_out["lines"] == 1 and sign_out["besideTheLanguage"], f"{name}: Sign out wraps: {sign_out}"
     screenshot(f"11-phone-{name}")
 
 
