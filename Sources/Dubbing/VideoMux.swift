@@ -46,8 +46,8 @@ struct VideoMux {
         video.container == .webm ? ["libopus"] : ["aac", "-aac_coder", "fast"]
     }
 
-    /// A title for players' track menus (Matroska, and MP4's `udta`), the same as the
-    /// handler name (what QuickTime and browsers show for MP4 tracks), and a language.
+    /// The track's name for players' menus: Matroska's track name (`title`), MP4's and
+    /// QuickTime's handler name; and its language.
     private func label(stream: String, _ title: String, language: String?) -> [String] {
         var arguments = ["-metadata:s:\(stream)", "title=\(title)", "-metadata:s:\(stream)", "handler_name=\(title)"]
         if let language { arguments += ["-metadata:s:\(stream)", "language=\(language)"] }

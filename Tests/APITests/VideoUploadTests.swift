@@ -67,6 +67,23 @@ import Testing
         }
     }
 
+    @Test("original is part of the request an Idempotency-Key names")
+    func originalInTheFingerprint() async throws {
+        let harness = try await APIHarness.make()
+        defer { harness.remove() }
+        let video = try await Self.clip()
+        let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "video-1"]
+        try await harness.application().test(.router) { client in
+            #expect(try await client.upload(Self.form(video), as: harness.alice, headers: key).status == .accepted)
+            let replay = try await client.upload(Self.form(video, fields: ["original": "keep"]), as: harness.alice, headers: key)
+            #expect(replay.status == .accepted && replay.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            let other = try await client.upload(Self.form(video, fields: ["original": "drop"]), as: harness.alice, headers: key)
+            #expect(other.status == .unprocessableContent)
+            #expect(try other.errorCode() == "idempotency_conflict")
+        }
+        #expect(try await harness.jobCount() == 1)
+    }
+
     @Test("a video without audio is refused with 422, nothing held and nothing stored")
     func noAudioTrack() async throws {
         let harness = try await APIHarness.make()

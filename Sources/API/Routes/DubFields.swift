@@ -39,8 +39,11 @@ struct DubFields {
 
     /// What makes two requests the same, for idempotency keys.
     func fingerprint(audioDigest: String, subtitlesDigest: String?) -> String {
-        let canonical = [audioDigest, subtitlesDigest ?? "-", targetLanguage, sourceLanguage ?? "-", voice ?? "-",
-                         keepBackground ? "keep" : "remove", keepOriginal ? "original" : "no-original"].joined(separator: "\n")
+        var parts = [audioDigest, subtitlesDigest ?? "-", targetLanguage, sourceLanguage ?? "-", voice ?? "-",
+                     keepBackground ? "keep" : "remove"]
+        // Only when not the default: a request from before the field fingerprints as it did.
+        if !keepOriginal { parts.append("original=drop") }
+        let canonical = parts.joined(separator: "\n")
         return SHA256.hash(data: Data(canonical.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
