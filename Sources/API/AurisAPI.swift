@@ -63,7 +63,7 @@ public enum AurisAPI {
         authenticated.delete("keys/:id", use: keys.revoke)
         let upload = DubUploadRoute(
             configuration: configuration, queue: queue, accounts: accounts, engine: engine,
-            probes: ProbeGate(maxConcurrent: configuration.maxConcurrentProbes),
+            probes: ProbeGate(maxConcurrent: configuration.maxConcurrentProbes, maxFileBytes: configuration.uploadLimits.maxFileBytes),
             uploadsInProgress: AccountSlots(limit: configuration.maxConcurrentUploadsPerAccount),
             wakeups: JobWakeups(dataDirectory: configuration.dataDirectory))
         let dubs = DubRoutes(configuration: configuration, queue: queue)

@@ -17,6 +17,11 @@ public struct DubbingRequest: Sendable, Codable, Equatable {
     public var keepBackground: Bool
     /// The source's duration as measured at upload; the dubbed track has exactly this length.
     public var durationMilliseconds: Int64
+    /// How a video upload comes back; nil for audio, whose result is an MP3.
+    public var video: VideoResult?
+
+    /// What the result is: the video's container, or MP3.
+    public var resultContainer: ResultContainer { video?.container ?? .mp3 }
 
     public init(
         hasSubtitles: Bool = false,
@@ -24,7 +29,8 @@ public struct DubbingRequest: Sendable, Codable, Equatable {
         sourceLanguage: String? = nil,
         voice: String? = nil,
         keepBackground: Bool = false,
-        durationMilliseconds: Int64
+        durationMilliseconds: Int64,
+        video: VideoResult? = nil
     ) {
         self.hasSubtitles = hasSubtitles
         self.targetLanguage = targetLanguage
@@ -32,10 +38,11 @@ public struct DubbingRequest: Sendable, Codable, Equatable {
         self.voice = voice
         self.keepBackground = keepBackground
         self.durationMilliseconds = durationMilliseconds
+        self.video = video
     }
 
     private enum CodingKeys: String, CodingKey {
-        case hasSubtitles, targetLanguage, sourceLanguage, voice, keepBackground, durationMilliseconds
+        case hasSubtitles, targetLanguage, sourceLanguage, voice, keepBackground, durationMilliseconds, video
     }
 
     /// Requests stored before uploads had ids named their files instead.
@@ -56,6 +63,7 @@ public struct DubbingRequest: Sendable, Codable, Equatable {
         voice = try container.decodeIfPresent(String.self, forKey: .voice)
         keepBackground = try container.decode(Bool.self, forKey: .keepBackground)
         durationMilliseconds = try container.decode(Int64.self, forKey: .durationMilliseconds)
+        video = try container.decodeIfPresent(VideoResult.self, forKey: .video)
     }
 }
 

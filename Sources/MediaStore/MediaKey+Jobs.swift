@@ -4,7 +4,8 @@
 /// ```
 /// uploads/<upload id>/source      the uploaded audio, until no unfinished job needs it
 /// uploads/<upload id>/subtitles   optional subtitles
-/// results/<job id>.mp3            the dubbed audio, kept for the result TTL
+/// results/<job id>.<extension>    the result, kept for the result TTL: `.mp3` for
+///                                 audio, the video's container for a video
 /// ```
 extension MediaKey {
     public static func uploadedAudio(uploadID: String) throws -> MediaKey {
@@ -15,8 +16,10 @@ extension MediaKey {
         try MediaKey("uploads/\(uploadID)/subtitles")
     }
 
-    public static func result(jobID: String) throws -> MediaKey {
-        try MediaKey("results/\(jobID).mp3")
+    /// - Parameter fileExtension: the result's type, which its job's request names
+    ///   (`mp3`, `mp4`…): a video result and an MP3 one are told apart by key.
+    public static func result(jobID: String, fileExtension: String) throws -> MediaKey {
+        try MediaKey("results/\(jobID).\(fileExtension)")
     }
 }
 

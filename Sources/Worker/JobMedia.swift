@@ -10,14 +10,17 @@ import MediaStore
 /// work/<job id>/source        the upload, fetched once per host (a resumed attempt finds it)
 /// work/<job id>/subtitles     the uploaded subtitles, when the request has them
 /// work/<job id>/stages/       the engine's steps
-/// work/<job id>/result.mp3    the dubbed audio, until it is put in the store
+/// work/<job id>/result.<ext>  the result (`.mp3`, or the video's container), until it
+///                             is put in the store
 /// ```
 struct JobMedia: Sendable {
     let store: any MediaStore
     let jobFolder: String
+    /// The result's type, which the job's request names.
+    let result: ResultContainer
 
     var stagesFolder: String { jobFolder + "/stages" }
-    var resultPath: String { jobFolder + "/result.mp3" }
+    var resultPath: String { jobFolder + "/result." + result.fileExtension }
 
     func fetchSource(uploadID: String, hasSubtitles: Bool) async throws(DubbingError) -> DubbingSource {
         let audioPath = jobFolder + "/source"
@@ -42,7 +45,7 @@ struct JobMedia: Sendable {
     /// Puts the result under the job's key, checked against its SHA-256 by the store.
     func putResult(jobID: String) async throws(DubbingError) {
         do {
-            try await store.put(fileAtPath: resultPath, as: .result(jobID: jobID), sha256Hex: try FileDigest.sha256Hex(ofFileAtPath: resultPath))
+            try await store.put(fileAtPath: resultPath, as: .result(jobID: jobID, fileExtension: result.fileExtension), sha256Hex: try FileDigest.sha256Hex(ofFileAtPath: resultPath))
         } catch {
             if Task.isCancelled { throw .canceled }
             throw .storageFailed("storing the result failed: \(error)")

@@ -9,6 +9,8 @@ struct DubFields {
     var sourceLanguage: String?
     var voice: String?
     var keepBackground: Bool
+    /// A video's original audio comes back as a second track (`original=keep`, the default).
+    var keepOriginal: Bool
 
     /// Values are taken as sent (no trimming, no case folding): docs/openapi.yaml lists
     /// exactly what each field accepts, and an empty optional field is as if absent.
@@ -31,6 +33,11 @@ struct DubFields {
         case "keep": keepBackground = true
         case let other?: throw APIError.invalidRequest("background must be keep or remove, not \(other.prefix(16))")
         }
+        switch fields["original"] {
+        case nil, "", "keep": keepOriginal = true
+        case "drop": keepOriginal = false
+        case let other?: throw APIError.invalidRequest("original must be keep or drop, not \(other.prefix(16))")
+        }
     }
 
     /// Lowercase ASCII letters, digits, `-` and `_`.
@@ -38,8 +45,11 @@ struct DubFields {
 
     /// What makes two requests the same, for idempotency keys.
     func fingerprint(audioDigest: String, subtitlesDigest: String?) -> String {
-        let canonical = [audioDigest, subtitlesDigest ?? "-", targetLanguage, sourceLanguage ?? "-", voice ?? "-",
-                         keepBackground ? "keep" : "remove"].joined(separator: "\n")
+        var parts = [audioDigest, subtitlesDigest ?? "-", targetLanguage, sourceLanguage ?? "-", voice ?? "-",
+                     keepBackground ? "keep" : "remove"]
+        // Only when not the default: a request from before the field fingerprints as it did.
+        if !keepOriginal { parts.append("original=drop") }
+        let canonical = parts.joined(separator: "\n")
         return SHA256.hash(data: Data(canonical.utf8)).hexString
     }
 

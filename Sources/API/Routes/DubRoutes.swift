@@ -1,4 +1,5 @@
 import Billing
+import Dubbing
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -48,7 +49,8 @@ struct DubRoutes: Sendable {
         guard job.state == .succeeded else {
             throw APIError.conflict("result_not_ready", "the job is \(job.state.rawValue); the result exists once it has succeeded")
         }
-        let key = try MediaKey.result(jobID: job.id)
+        let type = ResultContainer(payload: job.payload)
+        let key = try MediaKey.result(jobID: job.id, fileExtension: type.fileExtension)
         let sizeBytes: Int64?
         do {
             sizeBytes = try await configuration.media.sizeBytes(of: key)
@@ -66,9 +68,9 @@ struct DubRoutes: Sendable {
         return Response(
             status: .ok,
             headers: [
-                .contentType: "audio/mpeg",
+                .contentType: type.contentType,
                 .contentLength: String(sizeBytes),
-                .contentDisposition: "attachment; filename=\"\(job.id).mp3\"",
+                .contentDisposition: "attachment; filename=\"\(job.id).\(type.fileExtension)\"",
                 .cacheControl: "private, max-age=3600",
             ],
             body: MediaResponseBody.streaming(key, from: configuration.media))

@@ -25,6 +25,7 @@ enum JobView {
             "finished_at": .optional(job.finishedAtMilliseconds.map(timestamp)),
             "status_url": .string("\(publicURL)/api/dub/\(job.id)"),
             "result_url": job.state == .succeeded ? .string("\(publicURL)/api/dub/\(job.id)/result") : .null,
+            "result": resultType(request),
         ]
         if job.state.isFinished, let code = job.errorCode, job.state != .succeeded {
             // The recorded message may hold a provider's raw answer or a worker's paths:
@@ -34,6 +35,18 @@ enum JobView {
             object["error"] = .null
         }
         return object
+    }
+
+    /// What the result is, known from the upload on: its type and file extension, and for
+    /// a video whether the original audio comes back as a second track.
+    private static func resultType(_ request: DubbingRequest?) -> JSONValue {
+        let container = request?.resultContainer ?? .mp3
+        return .object([
+            "content_type": .string(container.contentType),
+            "file_extension": .string(container.fileExtension),
+            "video": .bool(container.isVideo),
+            "original_track": .bool(request?.video?.keepsOriginal ?? false),
+        ])
     }
 
     /// `2026-11-25T15:40:00.123Z`. Written out by hand: creating an `ISO8601DateFormatter`
