@@ -259,7 +259,7 @@ let package = Package(
         .testTarget(
             name: "WorkerTests",
             dependencies: [
-                "Worker", "Queue", "Billing", "Database", "Dubbing", "AurisTestSupport", "MediaStore",
+                "Worker", "Queue", "Billing", "Database", "Dubbing", "Media", "AurisTestSupport", "MediaStore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -17,6 +17,9 @@ public struct APIConfiguration: Sendable {
     public var resultRedirectSeconds: Int?
     /// `AURIS_MAX_UPLOAD_BYTES`: the largest audio file accepted.
     public var maxUploadBytes: Int64 = 200 * 1_024 * 1_024
+    /// `AURIS_MAX_VIDEO_BYTES`: the largest video file accepted. Until the probe has
+    /// said whether an upload is a video, the larger of the two limits bounds it.
+    public var maxVideoUploadBytes: Int64 = 2 * 1_024 * 1_024 * 1_024
     /// `AURIS_MAX_DURATION_SECONDS`: the longest audio accepted.
     public var maxDurationSeconds: Int64 = 3_600
     /// `AURIS_CORS_ORIGINS`: origins allowed to call the API from a browser.
@@ -47,6 +50,8 @@ public struct APIConfiguration: Sendable {
     }
 
     var files: JobFiles { JobFiles(dataDirectory: dataDirectory) }
+
+    var uploadLimits: UploadLimits { UploadLimits(maxAudioBytes: maxUploadBytes, maxVideoBytes: maxVideoUploadBytes) }
 }
 
 /// Email and password accounts: who may sign up, what they get, and how hard guessing is.

@@ -63,7 +63,7 @@ public enum AurisAPI {
         authenticated.delete("keys/:id", use: keys.revoke)
         let upload = DubUploadRoute(
             configuration: configuration, queue: queue, accounts: accounts, engine: engine,
-            probes: ProbeGate(maxConcurrent: configuration.maxConcurrentProbes),
+            probes: ProbeGate(maxConcurrent: configuration.maxConcurrentProbes, maxFileBytes: configuration.uploadLimits.maxFileBytes),
             uploadsInProgress: AccountSlots(limit: configuration.maxConcurrentUploadsPerAccount),
             wakeups: JobWakeups(dataDirectory: configuration.dataDirectory))
         let dubs = DubRoutes(configuration: configuration, queue: queue)
@@ -79,6 +79,8 @@ public enum AurisAPI {
         authenticated.delete("dub/:id", use: dubs.cancel)
         authenticated.get("credits", use: credits.credits)
         authenticated.post("checkout", use: checkout.checkout)
+        // Last: it sees only requests no route above matched.
+        router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
         return router
     }
 

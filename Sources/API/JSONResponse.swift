@@ -26,9 +26,7 @@ public enum JSONValue: Sendable, Equatable, Encodable {
 
 enum JSONResponse {
     static func make(status: HTTPResponse.Status = .ok, _ object: [String: JSONValue], headers: HTTPFields = [:]) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(object)
+        let data = JSONValue.object(object).serialized()
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))

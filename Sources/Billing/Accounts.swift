@@ -133,7 +133,7 @@ enum APIKey {
     }
 
     static func hash(_ key: String) -> String {
-        SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(key.utf8)).hexString
     }
 
     static func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {

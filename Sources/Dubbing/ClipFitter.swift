@@ -5,9 +5,11 @@ import Media
 /// them up with ffmpeg's `atempo` when they are longer than the slot (up to `maxTempo`),
 /// and cuts what still overflows with a short fade so the cut does not click.
 ///
-/// Samples are 16-bit little-endian mono at `sampleRate`, as bytes. Clips already in
-/// that format (`.pcm`, OpenAI's `pcm` speech) are read as they are; others are decoded
-/// with ffmpeg.
+/// Samples are 16-bit little-endian mono at `sampleRate`, in files: a segment's speech
+/// goes from its clips to its fitted file a chunk at a time (`PCMFile`), and what the
+/// tempo cap would cut anyway is never read, so memory stays flat however much text a
+/// segment holds. Clips already in that format (`.pcm`, OpenAI's `pcm` speech) are read
+/// as they are; others are decoded with ffmpeg.
 struct ClipFitter: Sendable {
     static let sampleRate = OpenAIClient.speechSampleRate
     /// The extension of clips that hold raw samples in this format.
@@ -17,40 +19,78 @@ struct ClipFitter: Sendable {
     static let minTempo = 1.02
     /// Length of the fade-out at a cut: 20 ms.
     static let fadeSamples = sampleRate / 50
+    /// Speech read past what fills the slot at the capped tempo, so the cut falls inside
+    /// speech (and fades) despite `atempo`'s few milliseconds of imprecision: 100 ms.
+    static let stretchMarginSamples = sampleRate / 10
 
     let scratchFolder: String
     let maxTempo: Double
     let ffmpegTimeoutSeconds: Double
 
-    /// The segment's speech, at most `roomSamples` long.
-    func fittedSamples(clipFiles: [String], roomSamples: Int) async throws(DubbingError) -> [UInt8] {
-        var samples: [UInt8] = []
+    /// Writes the segment's speech, at most `roomSamples` long, to `outputPath`, and
+    /// returns its length in samples.
+    func fit(clipFiles: [String], roomSamples: Int, to outputPath: String) async throws(DubbingError) -> Int {
+        var rawFiles: [String] = []
+        var decodedFiles: [String] = []
+        defer { decodedFiles.forEach { try? FileManager.default.removeItem(atPath: $0) } }
+        var speechSamples = 0
         for file in clipFiles {
-            samples += try await self.decode(file)
+            let raw = try await self.rawSamples(of: file)
+            if raw != file { decodedFiles.append(raw) }
+            rawFiles.append(raw)
+            speechSamples += try PCMFile.sizeBytes(raw) / Self.bytesPerSample
         }
-        let sampleCount = samples.count / Self.bytesPerSample
-        guard sampleCount > roomSamples else { return samples }
-        if roomSamples <= 0 { return [] }
-
-        let tempo = min(self.maxTempo, Double(sampleCount) / Double(roomSamples))
-        if tempo >= Self.minTempo {
-            samples = try await self.stretch(samples, tempo: tempo)
+        let room = max(0, roomSamples)
+        guard speechSamples > room else {
+            return try self.join(rawFiles, upToSamples: speechSamples, into: outputPath)
         }
-        if samples.count > roomSamples * Self.bytesPerSample {
-            samples.removeLast(samples.count - roomSamples * Self.bytesPerSample)
-            Self.fadeOut(&samples)
+        let tempo = min(self.maxTempo, Double(speechSamples) / Double(max(1, room)))
+        if room > 0, tempo >= Self.minTempo {
+            let joined = "\(self.scratchFolder)/joined-\(UUID().uuidString.prefix(8)).pcm"
+            defer { try? FileManager.default.removeItem(atPath: joined) }
+            let inputSamples = Int((Double(room + Self.stretchMarginSamples) * tempo).rounded(.up))
+            _ = try self.join(rawFiles, upToSamples: inputSamples, into: joined)
+            try await self.stretch(joined, tempo: tempo, to: outputPath)
+        } else {
+            _ = try self.join(rawFiles, upToSamples: room, into: outputPath)
         }
-        return samples
+        let fitted = try PCMFile.sizeBytes(outputPath) / Self.bytesPerSample
+        guard fitted >= room, room > 0 else { return fitted }
+        try PCMFile.cut(outputPath, toSamples: room)
+        return room
     }
 
-    private func decode(_ file: String) async throws(DubbingError) -> [UInt8] {
-        if file.hasSuffix(".\(Self.rawClipExtension)") { return try self.readRaw(file) }
+    /// Concatenates the first `upToSamples` samples of `files` into `output`.
+    private func join(_ files: [String], upToSamples: Int, into output: String) throws(DubbingError) -> Int {
+        let handle = try PCMFile.create(output)
+        defer { try? handle.close() }
+        var written = 0
+        for file in files where written < upToSamples * Self.bytesPerSample {
+            written += try PCMFile.append(file, upTo: upToSamples * Self.bytesPerSample - written, to: handle)
+        }
+        return written / Self.bytesPerSample
+    }
+
+    /// The clip as raw samples: the clip itself when it is raw, else a decoded copy in
+    /// the scratch folder.
+    private func rawSamples(of file: String) async throws(DubbingError) -> String {
+        if file.hasSuffix(".\(Self.rawClipExtension)") {
+            guard try PCMFile.sizeBytes(file).isMultiple(of: Self.bytesPerSample) else {
+                // Saved whole or not at all, so only a bad answer gets here: ask again next attempt.
+                try? FileManager.default.removeItem(atPath: file)
+                throw .providerBadResponse("assemble: the clip \(file) is not whole 16-bit samples and was removed")
+            }
+            return file
+        }
+        let decoded = "\(self.scratchFolder)/decoded-\(UUID().uuidString.prefix(8)).pcm"
         do {
-            return try await FFmpegCommand.ffmpeg([
+            _ = try await FFmpegCommand.ffmpeg([
                 "-i", file, "-map", "0:a:0", "-ac", "1", "-ar", "\(Self.sampleRate)",
-                "-f", "s16le", "-c:a", "pcm_s16le", "pipe:1",
+                "-f", "s16le", "-c:a", "pcm_s16le", decoded,
             ], timeoutSeconds: self.ffmpegTimeoutSeconds).run()
+            return decoded
         } catch {
+            try? FileManager.default.removeItem(atPath: decoded)
             guard error.code == .failed else { throw .ffmpeg(error, during: "assemble (decoding \(file))") }
             // A damaged clip (a bad answer, or a file cut short by a power loss) would fail
             // every attempt: drop it, and let the next attempt ask for it again.
@@ -59,28 +99,11 @@ struct ClipFitter: Sendable {
         }
     }
 
-    private func readRaw(_ file: String) throws(DubbingError) -> [UInt8] {
-        guard let contents = FileManager.default.contents(atPath: file) else {
-            throw .storageFailed("assemble: cannot read the clip \(file)")
-        }
-        guard contents.count.isMultiple(of: Self.bytesPerSample) else {
-            // Saved whole or not at all, so only a bad answer gets here: ask again next attempt.
-            try? FileManager.default.removeItem(atPath: file)
-            throw .providerBadResponse("assemble: the clip \(file) is not whole 16-bit samples and was removed")
-        }
-        return [UInt8](contents)
-    }
-
-    private func stretch(_ samples: [UInt8], tempo: Double) async throws(DubbingError) -> [UInt8] {
-        let input = "\(self.scratchFolder)/stretch-\(UUID().uuidString.prefix(8)).pcm"
-        guard FileManager.default.createFile(atPath: input, contents: Data(samples)) else {
-            throw .storageFailed("cannot write \(input)")
-        }
-        defer { try? FileManager.default.removeItem(atPath: input) }
+    private func stretch(_ input: String, tempo: Double, to output: String) async throws(DubbingError) {
         let format = ["-f", "s16le", "-ar", "\(Self.sampleRate)", "-ac", "1"]
         do {
-            return try await FFmpegCommand.ffmpeg(
-                format + ["-i", input, "-af", Self.atempoChain(tempo)] + format + ["pipe:1"],
+            _ = try await FFmpegCommand.ffmpeg(
+                format + ["-i", input, "-af", Self.atempoChain(tempo)] + format + [output],
                 timeoutSeconds: self.ffmpegTimeoutSeconds
             ).run()
         } catch {

@@ -22,6 +22,11 @@ public struct DubbingRequest: Sendable, Codable, Equatable {
     /// Voices chosen by the customer per speaker label (`A` → `onyx`); other speakers get
     /// distinct voices picked by the engine.
     public var voices: [String: String]
+    /// How a video upload comes back; nil for audio, whose result is an MP3.
+    public var video: VideoResult?
+
+    /// What the result is: the video's container, or MP3.
+    public var resultContainer: ResultContainer { video?.container ?? .mp3 }
 
     public init(
         hasSubtitles: Bool = false,
@@ -31,7 +36,8 @@ public struct DubbingRequest: Sendable, Codable, Equatable {
         keepBackground: Bool = false,
         durationMilliseconds: Int64,
         speakers: DubbingSpeakers = .one,
-        voices: [String: String] = [:]
+        voices: [String: String] = [:],
+        video: VideoResult? = nil
     ) {
         self.hasSubtitles = hasSubtitles
         self.targetLanguage = targetLanguage
@@ -41,10 +47,11 @@ public struct DubbingRequest: Sendable, Codable, Equatable {
         self.durationMilliseconds = durationMilliseconds
         self.speakers = speakers
         self.voices = voices
+        self.video = video
     }
 
     private enum CodingKeys: String, CodingKey {
-        case hasSubtitles, targetLanguage, sourceLanguage, voice, keepBackground, durationMilliseconds, speakers, voices
+        case hasSubtitles, targetLanguage, sourceLanguage, voice, keepBackground, durationMilliseconds, speakers, voices, video
     }
 
     /// Requests stored before uploads had ids named their files instead.
@@ -68,6 +75,7 @@ public struct DubbingRequest: Sendable, Codable, Equatable {
         // Requests stored before speakers existed were dubbed with one voice.
         speakers = try container.decodeIfPresent(DubbingSpeakers.self, forKey: .speakers) ?? .one
         voices = try container.decodeIfPresent([String: String].self, forKey: .voices) ?? [:]
+        video = try container.decodeIfPresent(VideoResult.self, forKey: .video)
     }
 }
 

@@ -4,8 +4,10 @@ import Foundation
 /// up to exactly the source's length. Each segment's speech goes into its slot, from its
 /// start to the next segment's start (segments are normalized: sorted, no overlap).
 ///
-/// Fitting a clip is an ffmpeg run, so a few run at once; results are written in
-/// segment order, and at most `concurrency` of them wait in memory.
+/// Fitting a clip is an ffmpeg run, so `concurrency` run at once, each into its own
+/// file in the scratch folder; files are copied into the track in segment order, a
+/// chunk at a time, and removed. At most `windowSegments` segments are fitted ahead of
+/// the one the track waits for, so one slow segment cannot fill the disk either.
 struct TrackWriter: Sendable {
     struct Slot: Sendable {
         var startSample: Int
@@ -13,8 +15,15 @@ struct TrackWriter: Sendable {
         var files: [String]
     }
 
+    /// One segment's fitted speech, in a file of the scratch folder.
+    private struct Fitted: Sendable {
+        var path: String
+        var samples: Int
+    }
+
     let fitter: ClipFitter
     let concurrency: Int
+    var windowSegments: Int { 4 * self.concurrency }
 
     static func slots(script: [Segment], clips: [Int: [SynthesizeStage.Clip]], totalSamples: Int) -> [Slot] {
         script.enumerated().map { index, segment in
@@ -30,51 +39,63 @@ struct TrackWriter: Sendable {
 
     func write(_ slots: [Slot], totalSamples: Int, to track: FileHandle, progress: ProgressReporter) async throws(DubbingError) {
         let fitter = self.fitter
-        let failure: DubbingError? = await withTaskGroup(of: (Int, Result<[UInt8], DubbingError>).self) { group in
+        let failure: DubbingError? = await withTaskGroup(of: (Int, Result<Fitted?, DubbingError>).self) { group in
             var launched = 0
             var nextToWrite = 0
             var writtenSamples = 0
-            var finished: [Int: [UInt8]] = [:]
+            var finished: [Int: Fitted?] = [:]
             var failure: DubbingError?
-            func launchNext(_ group: inout TaskGroup<(Int, Result<[UInt8], DubbingError>)>) {
-                guard failure == nil, !Task.isCancelled, launched < slots.count else { return }
-                let index = launched
-                let slot = slots[index]
-                launched += 1
-                group.addTask {
-                    guard !slot.files.isEmpty else { return (index, .success([])) }
-                    do throws(DubbingError) {
-                        return (index, .success(try await fitter.fittedSamples(clipFiles: slot.files, roomSamples: slot.roomSamples)))
-                    } catch {
-                        return (index, .failure(error))
+            func launchMore(_ group: inout TaskGroup<(Int, Result<Fitted?, DubbingError>)>, running: inout Int) {
+                while failure == nil, !Task.isCancelled, running < self.concurrency, launched < slots.count,
+                    launched < nextToWrite + self.windowSegments
+                {
+                    let index = launched
+                    let slot = slots[index]
+                    launched += 1
+                    running += 1
+                    group.addTask {
+                        guard !slot.files.isEmpty else { return (index, .success(nil)) }
+                        let path = "\(fitter.scratchFolder)/fitted-\(WorkFolder.padded(index, width: 6)).pcm"
+                        do throws(DubbingError) {
+                            let samples = try await fitter.fit(clipFiles: slot.files, roomSamples: slot.roomSamples, to: path)
+                            return (index, .success(Fitted(path: path, samples: samples)))
+                        } catch {
+                            try? FileManager.default.removeItem(atPath: path)
+                            return (index, .failure(error))
+                        }
                     }
                 }
             }
-            for _ in 0..<self.concurrency { launchNext(&group) }
+            var running = 0
+            launchMore(&group, running: &running)
             while let (index, result) = await group.next() {
+                running -= 1
                 switch result {
-                case .success(let samples): finished[index] = samples
+                case .success(let fitted): finished[index] = fitted
                 case .failure(let error): failure = failure ?? error
                 }
-                while failure == nil, let samples = finished.removeValue(forKey: nextToWrite) {
+                while failure == nil, let fitted = finished.removeValue(forKey: nextToWrite) {
                     let slot = slots[nextToWrite]
-                    assert(samples.count / ClipFitter.bytesPerSample <= slot.roomSamples, "fitted speech longer than its slot")
                     do throws(DubbingError) {
-                        try Self.writeSilence(track, samples: slot.startSample - writtenSamples)
-                        try Self.write(track, Data(samples))
+                        if let fitted {
+                            defer { try? FileManager.default.removeItem(atPath: fitted.path) }
+                            assert(fitted.samples <= slot.roomSamples, "fitted speech longer than its slot")
+                            try PCMFile.appendSilence(samples: slot.startSample - writtenSamples, to: track)
+                            _ = try PCMFile.append(fitted.path, upTo: fitted.samples * ClipFitter.bytesPerSample, to: track)
+                            writtenSamples = slot.startSample + fitted.samples
+                        }
                     } catch {
                         failure = error
                         break
                     }
-                    writtenSamples = slot.startSample + samples.count / ClipFitter.bytesPerSample
                     nextToWrite += 1
                     await progress(.assemble, 0.8 * Double(nextToWrite) / Double(slots.count))
                 }
-                launchNext(&group)
+                launchMore(&group, running: &running)
             }
             if failure == nil, !Task.isCancelled {
                 do throws(DubbingError) {
-                    try Self.writeSilence(track, samples: totalSamples - writtenSamples)
+                    try PCMFile.appendSilence(samples: totalSamples - writtenSamples, to: track)
                 } catch {
                     failure = error
                 }
@@ -83,23 +104,5 @@ struct TrackWriter: Sendable {
         }
         if Task.isCancelled { throw .canceled }
         if let failure { throw failure }
-    }
-
-    private static func writeSilence(_ track: FileHandle, samples: Int) throws(DubbingError) {
-        var remaining = samples * ClipFitter.bytesPerSample
-        let chunk = Data(count: 1 << 20)
-        while remaining > 0 {
-            let size = min(remaining, chunk.count)
-            try self.write(track, size == chunk.count ? chunk : Data(count: size))
-            remaining -= size
-        }
-    }
-
-    private static func write(_ track: FileHandle, _ data: Data) throws(DubbingError) {
-        do {
-            try track.write(contentsOf: data)
-        } catch {
-            throw .storageFailed("cannot write the assembled track: \(error)")
-        }
     }
 }

@@ -16,6 +16,13 @@ public struct AudioInfo: Sendable, Codable, Equatable {
     public var measuredStreamIndex: Int
     /// Whether the file also carries a video stream (cover art excluded).
     public var hasVideo: Bool
+    /// The codecs of the video streams, cover art excluded, e.g. `["h264"]`: what a
+    /// video result must be able to carry as they are.
+    public var videoCodecNames: [String]
+    /// What the container says it is beyond the demuxer's name: the major brand of an
+    /// MP4 or QuickTime file (`"isom"`, `"qt  "`), the DocType of a Matroska file
+    /// (`"webm"`, `"matroska"`); nil otherwise.
+    public var containerBrand: String?
     /// The size of the file.
     public var sizeBytes: Int64
 
@@ -27,7 +34,9 @@ public struct AudioInfo: Sendable, Codable, Equatable {
         audioStreams: [AudioStreamInfo],
         measuredStreamIndex: Int,
         hasVideo: Bool,
-        sizeBytes: Int64
+        sizeBytes: Int64,
+        videoCodecNames: [String] = [],
+        containerBrand: String? = nil
     ) {
         self.formatName = formatName
         self.formatLongName = formatLongName
@@ -37,6 +46,8 @@ public struct AudioInfo: Sendable, Codable, Equatable {
         self.measuredStreamIndex = measuredStreamIndex
         self.hasVideo = hasVideo
         self.sizeBytes = sizeBytes
+        self.videoCodecNames = videoCodecNames
+        self.containerBrand = containerBrand
     }
 }
 
@@ -50,11 +61,15 @@ public struct AudioStreamInfo: Sendable, Codable, Equatable {
     public var sampleRate: Int
     /// The number of channels.
     public var channels: Int
+    /// The language the container tags the stream with (`"eng"`), when it tags one
+    /// other than "undetermined".
+    public var language: String?
 
-    public init(index: Int, codecName: String, sampleRate: Int, channels: Int) {
+    public init(index: Int, codecName: String, sampleRate: Int, channels: Int, language: String? = nil) {
         self.index = index
         self.codecName = codecName
         self.sampleRate = sampleRate
         self.channels = channels
+        self.language = language
     }
 }

@@ -44,7 +44,7 @@ public struct AudioProbe: Sendable {
     ///
     /// - Returns: the container, the audio streams and the measured duration.
     /// - Throws: ``MediaError`` when the file is not accepted audio: `empty_file`,
-    ///   `unknown_format`, `no_audio_stream`, `invalid_duration`, `too_long`,
+    ///   `unknown_format`, `no_audio_stream`, `video_without_audio`, `invalid_duration`, `too_long`,
     ///   `corrupt`, `unreadable` or `timeout`.
     public func probe(fileAtPath path: String) throws(MediaError) -> AudioInfo {
         Self.silenceLibavLogging()
@@ -90,7 +90,9 @@ public struct AudioProbe: Sendable {
             audioStreams: layout.audioStreams,
             measuredStreamIndex: Int(layout.measuredStreamIndex),
             hasVideo: layout.hasVideo,
-            sizeBytes: input.source.sizeBytes
+            sizeBytes: input.source.sizeBytes,
+            videoCodecNames: layout.videoCodecNames,
+            containerBrand: input.containerBrand()
         )
     }
 

@@ -7,6 +7,7 @@ struct StreamLayout {
     /// pipeline transcodes (`ffmpeg -map 0:a:0`), so the charge follows its work.
     var measuredStreamIndex: Int32
     var hasVideo: Bool
+    var videoCodecNames: [String]
 }
 
 extension DemuxerInput {
@@ -26,7 +27,7 @@ extension DemuxerInput {
         }
 
         var audioStreams: [AudioStreamInfo] = []
-        var hasVideo = false
+        var videoCodecNames: [String] = []
         for index in 0..<Int(format.pointee.nb_streams) {
             guard let stream = format.pointee.streams[index], let parameters = stream.pointee.codecpar else { continue }
             switch parameters.pointee.codec_type {
@@ -35,17 +36,21 @@ extension DemuxerInput {
                     index: index,
                     codecName: String(cString: avcodec_get_name(parameters.pointee.codec_id)),
                     sampleRate: Int(parameters.pointee.sample_rate),
-                    channels: Int(parameters.pointee.ch_layout.nb_channels)
+                    channels: Int(parameters.pointee.ch_layout.nb_channels),
+                    language: Self.tag("language", in: stream.pointee.metadata).flatMap { $0 == "und" ? nil : $0 }
                 ))
             case AVMEDIA_TYPE_VIDEO:
                 // Cover art in an MP3 or M4A is a picture, not a video track.
-                if stream.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC == 0 { hasVideo = true }
+                if stream.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC == 0 {
+                    videoCodecNames.append(String(cString: avcodec_get_name(parameters.pointee.codec_id)))
+                }
             default:
                 break
             }
         }
         guard !audioStreams.isEmpty else {
-            throw .noAudioStream(hasVideo ? "the file has video but no audio stream" : "the file has no audio stream")
+            if !videoCodecNames.isEmpty { throw .videoWithoutAudio() }
+            throw .noAudioStream("the file has no audio stream")
         }
 
         let chosen = audioStreams[0]
@@ -63,7 +68,24 @@ extension DemuxerInput {
         for index in 0..<Int(format.pointee.nb_streams) where index != chosen.index {
             format.pointee.streams[index]?.pointee.discard = AVDISCARD_ALL
         }
-        return StreamLayout(audioStreams: audioStreams, measuredStreamIndex: measured, hasVideo: hasVideo)
+        return StreamLayout(
+            audioStreams: audioStreams, measuredStreamIndex: measured, hasVideo: !videoCodecNames.isEmpty,
+            videoCodecNames: videoCodecNames)
+    }
+
+    /// The major brand of an MP4 or QuickTime file, or the DocType of a Matroska one.
+    func containerBrand() -> String? {
+        let names = String(cString: format.pointee.iformat.pointee.name).split(separator: ",")
+        if names.contains("mov") { return Self.tag("major_brand", in: format.pointee.metadata) }
+        // libavformat reads Matroska's DocType but keeps it to itself.
+        if names.contains("matroska") { return MatroskaDocType.read(from: source) }
+        return nil
+    }
+
+    static func tag(_ key: String, in metadata: OpaquePointer?) -> String? {
+        guard let entry = av_dict_get(metadata, key, nil, 0), let value = entry.pointee.value else { return nil }
+        let text = String(cString: value)
+        return text.isEmpty ? nil : text
     }
 
     /// What the container header claims the length is, if it claims one.

@@ -93,6 +93,16 @@ final class FileSource {
         return position < 0 ? Int64(cffmpeg_averror(errno)) : Int64(position)
     }
 
+    /// Up to `maxBytes` from the start of the file, read without moving the demuxer's
+    /// position and counted in the budget; empty when the read fails.
+    func head(maxBytes: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: maxBytes)
+        let count = bytes.withUnsafeMutableBytes { pread(fileDescriptor, $0.baseAddress, maxBytes, 0) }
+        guard count > 0 else { return [] }
+        bytesRead += Int64(count)
+        return Array(bytes.prefix(count))
+    }
+
     static func describe(errno code: Int32) -> String {
         String(cString: strerror(code))
     }

@@ -13,6 +13,7 @@ public struct MediaError: Error, CustomStringConvertible, Sendable, Equatable {
         case emptyFile = "empty_file"
         case unknownFormat = "unknown_format"
         case noAudioStream = "no_audio_stream"
+        case videoWithoutAudio = "video_without_audio"
         case invalidDuration = "invalid_duration"
         case tooLong = "too_long"
         case corrupt
@@ -51,6 +52,11 @@ public struct MediaError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The container has no audio stream that can be decoded.
     public static func noAudioStream(_ detail: String) -> MediaError {
         MediaError(.noAudioStream, detail)
+    }
+
+    /// A video without any audio stream: a video we could read, with nothing to dub.
+    public static func videoWithoutAudio() -> MediaError {
+        MediaError(.videoWithoutAudio, "the video has no audio track: there is nothing to dub")
     }
 
     /// The audio measures zero or negative length.

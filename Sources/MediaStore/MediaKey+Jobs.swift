@@ -4,8 +4,10 @@
 /// ```
 /// uploads/<upload id>/source      the uploaded audio, until no unfinished job needs it
 /// uploads/<upload id>/subtitles   optional subtitles
-/// results/<job id>.mp3            the dubbed audio, kept for the result TTL
-/// results/<job id>.transcript.json the final script (times, speakers, source and dubbed text), kept with it
+/// results/<job id>.<extension>    the result, kept for the result TTL: `.mp3` for
+///                                 audio, the video's container for a video
+/// results/<job id>.transcript.json the final script (times, speakers, source and dubbed
+///                                 text), kept and removed with the result
 /// ```
 extension MediaKey {
     public static func uploadedAudio(uploadID: String) throws -> MediaKey {
@@ -16,12 +18,12 @@ extension MediaKey {
         try MediaKey("uploads/\(uploadID)/subtitles")
     }
 
-    public static func result(jobID: String) throws -> MediaKey {
-        try MediaKey("results/\(jobID).mp3")
+    /// - Parameter fileExtension: the result's type, which its job's request names
+    ///   (`mp3`, `mp4`…): a video result and an MP3 one are told apart by key.
+    public static func result(jobID: String, fileExtension: String) throws -> MediaKey {
+        try MediaKey("results/\(jobID).\(fileExtension)")
     }
-}
 
-extension MediaKey {
     public static func transcript(jobID: String) throws -> MediaKey {
         try MediaKey("results/\(jobID).transcript.json")
     }
@@ -29,8 +31,8 @@ extension MediaKey {
 
 extension MediaStore {
     /// Deletes a job's result and its transcript together: they are kept and expire as one.
-    public func deleteResult(jobID: String) async throws {
-        try await delete(.result(jobID: jobID))
+    public func deleteResult(jobID: String, fileExtension: String) async throws {
+        try await delete(.result(jobID: jobID, fileExtension: fileExtension))
         try await delete(.transcript(jobID: jobID))
     }
 

@@ -145,7 +145,7 @@ public struct Payments: Sendable {
     /// Scoped by account so that two accounts' keys never meet at Stripe, and hashed so
     /// that any client string becomes a key within Stripe's 255 characters.
     static func stripeIdempotencyKey(account: AccountID, clientKey: String) -> String {
-        let digest = SHA256.hash(data: Array(clientKey.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: Array(clientKey.utf8)).hexString
         return "auris-checkout-\(account.rawValue)-\(digest.prefix(40))"
     }
 }

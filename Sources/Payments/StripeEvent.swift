@@ -62,8 +62,9 @@ struct StripeEvent: Sendable, Equatable {
             id: wire.id, type: wire.type, objectID: object?.id, paymentStatus: object?.paymentStatus,
             paymentIntent: object?.paymentIntent, amountCents: object?.amount, amountRefundedCents: object?.amountRefunded)
         for field in [event.id, event.type, event.objectID ?? "x", event.paymentIntent ?? "x"] {
-            guard !field.isEmpty, field.utf8.count <= maxIdentifierBytes else {
-                throw PaymentsError(.invalidEvent, "the event has an empty or overlong identifier")
+            // Stripe's identifiers and event types are visible ASCII (docs/openapi.yaml).
+            guard (1...maxIdentifierBytes).contains(field.utf8.count), field.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw PaymentsError(.invalidEvent, "the event has an empty, overlong or non-ASCII identifier")
             }
         }
         for amount in [event.amountCents, event.amountRefundedCents] {

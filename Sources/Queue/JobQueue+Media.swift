@@ -38,16 +38,17 @@ extension JobQueue {
     }
 
     /// Finished jobs, finished before `finishedBeforeMilliseconds`, whose result (if they
-    /// have one) is still in the store. Oldest first.
-    public func jobsWithResultsDue(finishedBeforeMilliseconds: Int64, limit: Int) async throws -> [String] {
+    /// have one) is still in the store, with their payloads (which name the result's
+    /// type, hence its key). Oldest first.
+    public func jobsWithResultsDue(finishedBeforeMilliseconds: Int64, limit: Int) async throws -> [JobResultDue] {
         try await database.read { db in
             try db.query(
                 """
-                SELECT id FROM jobs WHERE result_expired = 0 AND finished_at_ms IS NOT NULL AND finished_at_ms < ?
+                SELECT id, payload FROM jobs WHERE result_expired = 0 AND finished_at_ms IS NOT NULL AND finished_at_ms < ?
                 ORDER BY finished_at_ms LIMIT ?
                 """,
                 finishedBeforeMilliseconds, limit
-            ) { row in row["id"] as String }
+            ) { row in JobResultDue(jobID: row["id"], payload: row["payload"]) }
         }
     }
 
@@ -60,4 +61,11 @@ extension JobQueue {
             }
         }
     }
+}
+
+/// A finished job whose result is due for removal.
+public struct JobResultDue: Sendable, Equatable {
+    public var jobID: String
+    /// The job's payload as enqueued: the worker reads its result's type from it.
+    public var payload: String
 }

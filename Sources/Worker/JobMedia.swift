@@ -10,15 +10,18 @@ import MediaStore
 /// work/<job id>/source        the upload, fetched once per host (a resumed attempt finds it)
 /// work/<job id>/subtitles     the uploaded subtitles, when the request has them
 /// work/<job id>/stages/       the engine's steps
-/// work/<job id>/result.mp3    the dubbed audio, until it is put in the store
-/// work/<job id>/result.mp3.transcript.json   the engine's transcript, put beside it
+/// work/<job id>/result.<ext>  the result (`.mp3`, or the video's container), until it
+///                             is put in the store
+/// work/<job id>/result.<ext>.transcript.json   the engine's transcript, put beside it
 /// ```
 struct JobMedia: Sendable {
     let store: any MediaStore
     let jobFolder: String
+    /// The result's type, which the job's request names.
+    let result: ResultContainer
 
     var stagesFolder: String { jobFolder + "/stages" }
-    var resultPath: String { jobFolder + "/result.mp3" }
+    var resultPath: String { jobFolder + "/result." + result.fileExtension }
 
     func fetchSource(uploadID: String, hasSubtitles: Bool) async throws(DubbingError) -> DubbingSource {
         let audioPath = jobFolder + "/source"
@@ -50,7 +53,7 @@ struct JobMedia: Sendable {
                     fileAtPath: transcriptPath, as: .transcript(jobID: jobID),
                     sha256Hex: try FileDigest.sha256Hex(ofFileAtPath: transcriptPath))
             }
-            try await store.put(fileAtPath: resultPath, as: .result(jobID: jobID), sha256Hex: try FileDigest.sha256Hex(ofFileAtPath: resultPath))
+            try await store.put(fileAtPath: resultPath, as: .result(jobID: jobID, fileExtension: result.fileExtension), sha256Hex: try FileDigest.sha256Hex(ofFileAtPath: resultPath))
         } catch {
             if Task.isCancelled { throw .canceled }
             throw .storageFailed("storing the result failed: \(error)")

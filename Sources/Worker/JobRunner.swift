@@ -47,7 +47,7 @@ struct JobRunner: Sendable {
         }
         logger.info("job started", metadata: ["stage": "\(job.stage ?? "-")"])
         let progress = JobProgress()
-        let media = JobMedia(store: configuration.media, jobFolder: files.workFolder(jobID: job.id))
+        let media = JobMedia(store: configuration.media, jobFolder: files.workFolder(jobID: job.id), result: request.resultContainer)
         let providerWait = ProviderWaitClock()
         let startedAt = ContinuousClock.now
         let outcome = await withTaskGroup(of: Outcome.self) { group in
@@ -158,7 +158,10 @@ struct JobRunner: Sendable {
     private func cleanUp(_ job: ClaimedJob, keepResult: Bool, logger: Logger) async {
         try? FileManager.default.removeItem(atPath: files.workFolder(jobID: job.id))
         do {
-            if !keepResult { try await configuration.media.deleteResult(jobID: job.id) }
+            if !keepResult {
+                let type = ResultContainer(payload: job.payload)
+                try await configuration.media.deleteResult(jobID: job.id, fileExtension: type.fileExtension)
+            }
             if let uploadID = job.uploadID {
                 try await configuration.media.deleteUpload(uploadID: uploadID)
                 try await queue.forgetUpload(id: uploadID)

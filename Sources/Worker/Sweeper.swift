@@ -1,4 +1,5 @@
 import Database
+import Dubbing
 import Foundation
 import Logging
 import MediaStore
@@ -37,9 +38,10 @@ struct Sweeper: Sendable {
     private func sweepResults(finishedBeforeMilliseconds: Int64) async -> Int {
         var expired: [String] = []
         do {
-            for id in try await queue.jobsWithResultsDue(finishedBeforeMilliseconds: finishedBeforeMilliseconds, limit: Self.maxEntriesPerSweep) {
-                try await media.deleteResult(jobID: id)
-                expired.append(id)
+            for due in try await queue.jobsWithResultsDue(finishedBeforeMilliseconds: finishedBeforeMilliseconds, limit: Self.maxEntriesPerSweep) {
+                let type = ResultContainer(payload: due.payload)
+                try await media.deleteResult(jobID: due.jobID, fileExtension: type.fileExtension)
+                expired.append(due.jobID)
             }
         } catch {
             logger.warning("sweeping results failed", metadata: ["error": "\(error)"])

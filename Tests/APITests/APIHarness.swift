@@ -9,6 +9,7 @@ import Hummingbird
 import NIOCore
 import HummingbirdTesting
 import Logging
+import MediaStore
 import Prometheus
 import Queue
 import Testing
@@ -86,6 +87,17 @@ struct APIHarness {
     }
 
     func remove() { store.directory.remove() }
+
+    /// What a worker does when a job succeeds: puts `bytes` as its result, under the key of
+    /// its type, then settles its claim. The API never reads the bytes: any do.
+    func succeed(_ claimed: ClaimedJob, result bytes: [UInt8], fileExtension: String = "mp3") async throws {
+        let file = store.directory.appending("result-\(claimed.id).\(fileExtension)")
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        try await configuration.media.put(
+            fileAtPath: file, as: try MediaKey.result(jobID: claimed.id, fileExtension: fileExtension),
+            sha256Hex: try FileDigest.sha256Hex(ofFileAtPath: file))
+        _ = try await queue.succeed(claimed.claim)
+    }
 
     /// Runs `refusal`, then expects nothing to have changed: both balances, the number
     /// of jobs, and the uploads (a refused one leaves no object, row or spool folder).

@@ -58,20 +58,25 @@ import Testing
         let otherProcess = try await harness.store.reopen()
         try await harness.application().test(.router) { client in
             #expect(try await client.get("/readyz", as: nil).status == .ok)
+            // The other process holds its write transaction until readyz has answered (or
+            // 30 s pass): a readyz that queued for the lock would only answer after that.
             let writerHolds = AsyncStream.makeStream(of: Void.self)
-            let released = Mutex(false)
+            let readyzAnswered = DispatchSemaphore(value: 0)
+            let releasedByTimeout = Mutex(false)
             let writer = Task {
                 try await otherProcess.write { db in
                     _ = try db.execute("UPDATE schema_migrations SET applied_at_ms = applied_at_ms")
                     writerHolds.continuation.yield()
-                    Thread.sleep(forTimeInterval: 3)
-                    released.withLock { $0 = true }
+                    if readyzAnswered.wait(timeout: .now() + 30) == .timedOut {
+                        releasedByTimeout.withLock { $0 = true }
+                    }
                 }
             }
             for await _ in writerHolds.stream { break }
             let ready = try await client.get("/readyz", as: nil)
+            readyzAnswered.signal()
             #expect(ready.status == .ok)
-            #expect(!released.withLock { $0 }, "readyz waited for another process's write transaction")
+            #expect(!releasedByTimeout.withLock { $0 }, "readyz waited for another process's write transaction")
             try await writer.value
         }
     }

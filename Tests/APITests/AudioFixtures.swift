@@ -26,6 +26,11 @@ enum AudioFixtures {
         }
     }
 
+    /// A tiny video (`TestVideo`) in the container `name`'s extension names.
+    static func video(_ name: String, _ video: TestVideo) async throws -> [UInt8] {
+        try bytes(try await make(name) { path in try await video.write(to: path) })
+    }
+
     /// A one-frame PNG picture.
     static func png() async throws -> String {
         try await make("picture.png") { path in

@@ -100,11 +100,14 @@ import Testing
                 uri = "/api/dub?limit=2&cursor=\(next)"
             }
             #expect(seen == ids.reversed())
-            for bad in ["/api/dub?limit=0", "/api/dub?limit=101", "/api/dub?limit=x", "/api/dub?cursor=dub_nope"] {
+            for bad in ["/api/dub?limit=0", "/api/dub?limit=101", "/api/dub?limit=x", "/api/dub?cursor=dub-nope"] {
                 let response = try await client.get(bad, as: harness.alice)
                 #expect(response.status == .badRequest, "\(bad)")
                 #expect(try response.errorCode() == "invalid_request")
             }
+            let unknown = try await client.get("/api/dub?cursor=dub_nope", as: harness.alice)
+            #expect(unknown.status == .notFound, "a well-formed cursor naming no job")
+            #expect(try unknown.errorCode() == "not_found")
         }
     }
 
@@ -154,17 +157,13 @@ import Testing
             #expect(try early.errorCode() == "result_not_ready")
 
             let claimed = try #require(try await harness.queue.claim(owner: "w"))
-            let file = harness.store.directory.appending("result.mp3")
-            try Data(mp3).write(to: URL(fileURLWithPath: file))
-            let key = try MediaKey.result(jobID: id)
-            try await harness.configuration.media.put(fileAtPath: file, as: key, sha256Hex: try FileDigest.sha256Hex(ofFileAtPath: file))
-            _ = try await harness.queue.succeed(claimed.claim)
+            try await harness.succeed(claimed, result: mp3)
             let ready = try await client.get("/api/dub/\(id)/result", as: harness.alice)
             #expect(ready.status == .ok)
             #expect(ready.headers[.contentType] == "audio/mpeg")
             #expect(Array(ready.body.readableBytesView) == mp3)
 
-            try await harness.configuration.media.delete(key)
+            try await harness.configuration.media.delete(try MediaKey.result(jobID: id, fileExtension: "mp3"))
             let gone = try await client.get("/api/dub/\(id)/result", as: harness.alice)
             #expect(gone.status == .gone)
             #expect(try gone.errorCode() == "result_expired")

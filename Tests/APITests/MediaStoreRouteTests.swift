@@ -59,14 +59,10 @@ import Testing
             let audio = try await AudioFixtures.wavBytes(seconds: 2)
             let id = try #require(try await client.upload(.upload(audio: audio), as: harness.alice).json()["id"] as? String)
             let claimed = try #require(try await harness.queue.claim(owner: "w"))
-            let file = harness.store.directory.appending("result.mp3")
-            try Data(mp3).write(to: URL(fileURLWithPath: file))
-            try await harness.store.media.put(
-                fileAtPath: file, as: try MediaKey.result(jobID: id), sha256Hex: try FileDigest.sha256Hex(ofFileAtPath: file))
-            _ = try await harness.queue.succeed(claimed.claim)
+            try await harness.succeed(claimed, result: mp3)
 
             let response = try await client.get("/api/dub/\(id)/result", as: harness.alice)
-            if try harness.store.media.presignedGetURL(for: try MediaKey.result(jobID: id), expiresInSeconds: 60) != nil {
+            if try harness.store.media.presignedGetURL(for: try MediaKey.result(jobID: id, fileExtension: "mp3"), expiresInSeconds: 60) != nil {
                 #expect(response.status == .temporaryRedirect)
                 let location = try #require(response.headers[.location])
                 // Anyone holding the URL gets the bytes, with no key of ours.

@@ -24,7 +24,7 @@ import Testing
         let harness = try await APIHarness.make()
         defer { harness.remove() }
         try await harness.application(engine: try Self.openAIEngine()).test(.router) { client in
-            let response = try await client.upload(try await Self.form(["speakers": "auto", "voices": "A:onyx, B:Nova"]), as: harness.alice)
+            let response = try await client.upload(try await Self.form(["speakers": "auto", "voices": "A:onyx,B:nova"]), as: harness.alice)
             #expect(response.status == .accepted)
             let id = try #require(try response.json()["id"] as? String)
             let job = try #require(try await harness.queue.job(id: id))
@@ -46,6 +46,7 @@ import Testing
         (["voices": "A-onyx"], 400, "invalid_request", "voices must look like"),
         (["voices": "A:onyx,A:nova"], 400, "invalid_request", "twice"),
         (["voices": "A:on yx"], 400, "invalid_request", "voices must look like"),
+        (["voices": "A:Nova"], 400, "invalid_request", "voices must look like"),
         (["voices": "A:robot"], 422, "engine_unsupported", "unknown voice robot"),
         (["speakers": "many"], 400, "invalid_request", "speakers must be auto or one"),
         (["speakers": "one", "voices": "A:onyx"], 400, "invalid_request", "voices needs speakers=auto"),

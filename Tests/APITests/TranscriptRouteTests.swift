@@ -33,7 +33,7 @@ import Testing
             fileAtPath: file, as: .transcript(jobID: id), sha256Hex: try FileDigest.sha256Hex(ofFileAtPath: file))
         try Data("mp3".utf8).write(to: URL(fileURLWithPath: file))
         try await harness.configuration.media.put(
-            fileAtPath: file, as: .result(jobID: id), sha256Hex: try FileDigest.sha256Hex(ofFileAtPath: file))
+            fileAtPath: file, as: .result(jobID: id, fileExtension: "mp3"), sha256Hex: try FileDigest.sha256Hex(ofFileAtPath: file))
         _ = try await harness.queue.succeed(claimed.claim)
     }
 
@@ -118,7 +118,7 @@ import Testing
             let target = try await client.get("/api/dub/\(id)/transcript?lang=target&format=srt", as: harness.alice)
             #expect(target.status == .ok)
 
-            try await harness.configuration.media.deleteResult(jobID: id)
+            try await harness.configuration.media.deleteResult(jobID: id, fileExtension: "mp3")
             let gone = try await client.get("/api/dub/\(id)/transcript", as: harness.alice)
             #expect(gone.status == .gone)
             #expect(try gone.errorCode() == "transcript_expired")

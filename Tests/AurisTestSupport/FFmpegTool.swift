@@ -28,6 +28,11 @@ public enum FFmpegTool {
         return seconds
     }
 
+    /// ffprobe's JSON answer for `arguments` (entries and a file).
+    public static func ffprobeJSON(_ arguments: [String]) async throws -> Data {
+        try await offThePool { try runBlocking("ffprobe", ["-v", "error", "-of", "json"] + arguments) }
+    }
+
     /// The length of the audio ffmpeg decodes from the file's first audio stream, counted
     /// as 48 kHz mono samples: the reference a probe is held to.
     public static func decodedMillisecondsBlocking(of path: String) throws -> Double {

@@ -117,6 +117,26 @@ import Testing
         #expect(history.first { $0.reason == .adminGrant }?.note == "support ticket 12")
     }
 
+    /// Both sides of the account (grants credit it, holds debit it) are merged newest first,
+    /// movements made in the same millisecond in the order they were made, and cut at the limit.
+    @Test func historyIsTheNewestMovementsOfBothSidesUpToTheLimit() async throws {
+        let store = try await TestStore.make()
+        defer { store.directory.remove() }
+        let user = try await store.accounts.create(name: "Ada", signupCredits: 10).id
+        let now = store.clock.nowMilliseconds
+        try await store.database.write { db in
+            let ledger = Ledger(db)
+            for index in 0..<6 {
+                try ledger.hold(id: "hold:\(index)", account: user, amount: 1, reference: "\(index)", at: now + 1 + Int64(index / 2))
+                try ledger.void(holdID: "hold:\(index)", at: now + 1 + Int64(index / 2))
+            }
+            try ledger.grant(id: "grant:latest", to: user, from: .grants, amount: 5, reason: .adminGrant, note: "latest", at: now + 10)
+        }
+        let (_, history) = try await store.accounts.statement(of: user, historyLimit: 4)
+        #expect(history.map(\.note) == ["latest", nil, nil, nil])
+        #expect(history.dropFirst().map(\.transferID) == ["hold:5:void", "hold:5", "hold:4:void"])
+    }
+
     @Test func verifyNamesATamperedLedger() async throws {
         let store = try await TestStore.make()
         defer { store.directory.remove() }

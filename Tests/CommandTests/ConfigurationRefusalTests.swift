@@ -23,6 +23,7 @@ import Testing
         Case(arguments: ["worker"], environment: ["AURIS_MAX_ATTEMPTS": "500"], message: "AURIS_MAX_ATTEMPTS must be 1 to 100, not 500"),
         Case(arguments: ["serve", "--port", "70000"], message: "--port must be 1 to 65535, not 70000"),
         Case(arguments: ["serve"], environment: ["AURIS_MAX_DURATION_SECONDS": "0"], message: "AURIS_MAX_DURATION_SECONDS must be 1 to 86400, not 0"),
+        Case(arguments: ["serve"], environment: ["AURIS_MAX_VIDEO_BYTES": "0"], message: "AURIS_MAX_VIDEO_BYTES must be 1 to 68719476736, not 0"),
         Case(arguments: ["up"], environment: ["AURIS_BCRYPT_COST": "3"], message: "AURIS_BCRYPT_COST must be 4 to 31, not 3"),
         Case(arguments: ["serve"], environment: ["AURIS_SIGNUP": "maybe"], message: "AURIS_SIGNUP must be open or closed, not maybe"),
         Case(arguments: ["serve"], environment: ["AURIS_SIGNUP_CREDITS": "-1"], message: "AURIS_SIGNUP_CREDITS must be 0 to 1000000, not -1"),

@@ -31,7 +31,7 @@ import Testing
         Case(name: "PNG image", code: "unknown_format") {
             try $0.ffmpeg(["-f", "lavfi", "-i", "testsrc=size=64x64", "-frames:v", "1"], output: "picture.png")
         },
-        Case(name: "video-only MP4", code: "no_audio_stream") {
+        Case(name: "video-only MP4", code: "video_without_audio") {
             try $0.ffmpeg(["-f", "lavfi", "-i", "testsrc=duration=1:size=64x64", "-c:v", "mpeg4"], output: "silent.mp4")
         },
         Case(name: "WAV cut mid-stream", code: "corrupt") { fixtures in

@@ -25,7 +25,7 @@ import Testing
         let folder = fixture.files.workFolder(jobID: job.id)
         #expect(engine.sources == [DubbingSource(audioPath: folder + "/source", subtitlesPath: folder + "/subtitles")])
         #expect(engine.readSources == ["audio": "audio", "subtitles": "1\n00:00:00,000 --> 00:00:01,000\nSalut\n"])
-        #expect(try await fixture.stored(.result(jobID: job.id)))
+        #expect(try await fixture.stored(.result(jobID: job.id, fileExtension: "mp3")))
         #expect(try await fixture.uploadGone("up_success"))
         #expect(!fixture.exists(fixture.files.workFolder(jobID: job.id)))
         #expect(try await fixture.store.violations() == [])
@@ -79,7 +79,7 @@ import Testing
         let failed = try #require(try await fixture.job(job.id))
         #expect(failed.state == .failed && failed.errorCode == "provider_rejected" && failed.attempts == 1)
         #expect(engine.calls == 1)
-        #expect(try await !fixture.stored(.result(jobID: job.id)))
+        #expect(try await !fixture.stored(.result(jobID: job.id, fileExtension: "mp3")))
         try await fixture.expectEverythingReleased(uploadID: "up_refused")
     }
 

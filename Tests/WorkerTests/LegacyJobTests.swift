@@ -60,7 +60,7 @@ import Testing
         #expect(engine.readSources == ["audio": "upload", "subtitles": "upload"])
         #expect(try await queue.job(id: "dub_legacy")?.state == .succeeded)
         #expect(!FileManager.default.fileExists(atPath: uploadFolder))
-        #expect(try await media.sizeBytes(of: .result(jobID: "dub_legacy")) != nil)
+        #expect(try await media.sizeBytes(of: .result(jobID: "dub_legacy", fileExtension: "mp3")) != nil)
         #expect(try await Accounts(database: database, clock: clock).balance(of: account).spent == 3)
         #expect(try await AurisStore.violations(in: database) == [])
     }

@@ -61,7 +61,7 @@ import Testing
             #expect(failed.state == .failed && failed.attempts == 1)
             #expect(failed.errorCode == "diarization_refused")
             #expect(try await fixture.balance() == Balance(available: 10, held: 0, received: 10, spent: 0))
-            #expect(try await !fixture.stored(.result(jobID: claimed.id)))
+            #expect(try await !fixture.stored(.result(jobID: claimed.id, fileExtension: "mp3")))
             #expect(try await !fixture.stored(.transcript(jobID: claimed.id)))
             #expect(try await fixture.store.violations() == [])
         }
@@ -90,7 +90,7 @@ import Testing
                 files: fixture.files, queue: fixture.queue, media: fixture.media, resultTTLHours: 72,
                 clock: fixture.store.clock, logger: Logger(label: "worker-tests") { _ in SwiftLogNoOpLogHandler() }
             ).sweep()
-            #expect(try await !fixture.stored(.result(jobID: claimed.id)))
+            #expect(try await !fixture.stored(.result(jobID: claimed.id, fileExtension: "mp3")))
             #expect(try await !fixture.stored(.transcript(jobID: claimed.id)))
             #expect(try await fixture.store.violations() == [])
         }

@@ -1,5 +1,6 @@
 import AurisTestSupport
 import Database
+import Dubbing
 import Foundation
 import Logging
 import MediaStore
@@ -21,7 +22,7 @@ import Testing
     private func succeededJob(_ fixture: WorkerFixture, uploadID: String) async throws -> Job {
         let job = try await fixture.enqueue(uploadID: uploadID)
         let claimed = try #require(try await fixture.claim())
-        try await fixture.put("mp3", as: .result(jobID: job.id))
+        try await fixture.put("mp3", as: .result(jobID: job.id, fileExtension: "mp3"))
         #expect(try await fixture.queue.succeed(claimed.claim) == .settled(.succeeded))
         return job
     }
@@ -36,12 +37,28 @@ import Testing
 
         await sweeper(fixture, resultTTLHours: 72).sweep()
 
-        #expect(try await !fixture.stored(.result(jobID: expired.id)))
-        #expect(try await fixture.stored(.result(jobID: fresh.id)))
+        #expect(try await !fixture.stored(.result(jobID: expired.id, fileExtension: "mp3")))
+        #expect(try await fixture.stored(.result(jobID: fresh.id, fileExtension: "mp3")))
         // Marked: the next sweep does not ask the store about it again.
         let due = try await fixture.queue.jobsWithResultsDue(finishedBeforeMilliseconds: fixture.store.clock.nowMilliseconds, limit: 10)
-        #expect(due == [fresh.id])
+        #expect(due.map(\.jobID) == [fresh.id])
         #expect(try await fixture.store.violations() == [])
+    }
+
+    @Test func removesAVideoResultUnderItsOwnKey() async throws {
+        let fixture = try await WorkerFixture()
+        defer { fixture.remove() }
+        let video = VideoResult(container: .webm, keepsOriginal: true, copiesOriginal: true, originalLanguage: nil)
+        let job = try await fixture.enqueue(uploadID: "up_video", video: video)
+        let claimed = try #require(try await fixture.claim())
+        try await fixture.put("webm", as: .result(jobID: job.id, fileExtension: "webm"))
+        #expect(try await fixture.queue.succeed(claimed.claim) == .settled(.succeeded))
+        fixture.store.clock.advance(byMilliseconds: 73 * hourMilliseconds)
+
+        await sweeper(fixture, resultTTLHours: 72).sweep()
+
+        #expect(try await !fixture.stored(.result(jobID: job.id, fileExtension: "webm")))
+        #expect(try await fixture.queue.jobsWithResultsDue(finishedBeforeMilliseconds: fixture.store.clock.nowMilliseconds, limit: 10) == [])
     }
 
     @Test func removesOnlyUploadsNoUnfinishedJobReads() async throws {

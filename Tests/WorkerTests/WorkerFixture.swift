@@ -36,7 +36,7 @@ struct WorkerFixture {
         store.directory.remove()
     }
 
-    func runner(_ engine: FakeEngine, queue: JobQueue? = nil) -> JobRunner {
+    func runner(_ engine: any DubbingEngine, queue: JobQueue? = nil) -> JobRunner {
         Self.runner(engine, queue: queue ?? self.queue, files: files, media: media, draining: draining)
     }
 
@@ -54,10 +54,10 @@ struct WorkerFixture {
 
     /// Stores an upload as the API would, and queues a job that reads it.
     func enqueue(
-        credits: Int64 = 3, hasSubtitles: Bool = false, uploadID: String = "up_\(UUID().uuidString)"
+        credits: Int64 = 3, hasSubtitles: Bool = false, uploadID: String = "up_\(UUID().uuidString)", video: VideoResult? = nil
     ) async throws -> Job {
         try await storeUpload(uploadID, hasSubtitles: hasSubtitles)
-        let request = DubbingRequest(hasSubtitles: hasSubtitles, targetLanguage: "fr", durationMilliseconds: 20_000)
+        let request = DubbingRequest(hasSubtitles: hasSubtitles, targetLanguage: "fr", durationMilliseconds: 20_000, video: video)
         let payload = String(decoding: try JSONEncoder().encode(request), as: UTF8.self)
         return try await queue.enqueue(EnqueueRequest(
             account: account, credits: credits, durationMilliseconds: request.durationMilliseconds, payload: payload,

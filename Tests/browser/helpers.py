@@ -68,6 +68,18 @@ def clip(seconds=12):
     return _clips[seconds]
 
 
+def video_clip(seconds=12):
+    """A WebM (VP8 and Opus, which every Chromium plays) of a test pattern and a tone."""
+    key = f"video-{seconds}"
+    if key not in _clips:
+        path = os.path.join(tempfile.mkdtemp(prefix="auris-browser-"), f"clip-{seconds}.webm")
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", f"testsrc=size=64x36:rate=5:duration={seconds}",
+                        "-f", "lavfi", "-i", f"sine=frequency=330:duration={seconds}", "-c:v", "libvpx", "-b:v", "50k",
+                        "-c:a", "libopus", "-b:a", "32k", path], check=True)
+        _clips[key] = path
+    return _clips[key]
+
+
 def two_speaker_clip():
     """12 s of two "people" taking turns every 3 s: the fake OpenAI tells voices apart by pitch."""
     if "speakers" not in _clips:

@@ -11,9 +11,9 @@ import sys
 import time
 import traceback
 
-from helpers import (BASE, JOB_TIMEOUT_SECONDS, PASSWORD, PHONE, accessibility_violations, api, as_stranger, browser, clip, clip_folders, element, elements,
+from helpers import (BASE, PASSWORD, PHONE, accessibility_violations, api, as_stranger, browser, clip, clip_folders, element, elements,
                      fake_latency, fill_and_submit, go, new_email, open_page, post_json, quit_browser, screenshot,
-                     sign_up, two_speaker_clip, upload, visible, wait)
+                     sign_up, two_speaker_clip, upload, video_clip, visible, wait, JOB_TIMEOUT_SECONDS)
 from journey import SAYS, accounts, stranger_journey
 
 def test_a_stranger_signs_up_in_french_dubs_and_buys_pro():
@@ -76,6 +76,25 @@ def test_keys_page_creates_a_key_that_works_and_stops_working_once_revoked():
     element("#keys button[data-action=revoke]").click()
     wait(lambda: "render farm" not in element("#keys tbody").text, message="the revoked key leaves the list")
     assert api("/api/credits", key=key)[0] == 401, "a revoked key is refused at once"
+
+
+def test_a_video_comes_back_as_a_video_and_plays():
+    sign_up("en", "video")
+    upload(video_clip())
+    job_id = wait(lambda: visible("#dub-result [data-job-id]"), timeout=30).get_attribute("data-job-id")
+    go("jobs")
+    card = f"#job-{job_id}"
+    wait(lambda: visible(card) and element(card).get_attribute("data-status") == "succeeded", timeout=JOB_TIMEOUT_SECONDS,
+         message="the video job succeeds")
+    assert "Download the video" in element(card).text, element(card).text
+    element(f"{card} button[data-action=listen]").click()
+    player = f"{card} video"
+    wait(lambda: visible(player), message="a video player appears")
+    wait(lambda: browser().execute_script(
+        "const v = document.querySelector(arguments[0]); return v.readyState >= 1 && v.videoWidth === 64 && v.duration > 0", player),
+        timeout=15, message="the player shows the 64x36 video")
+    assert api(f"/api/dub/{job_id}")[1]["result"]["content_type"] == "video/webm"
+    screenshot("11-en-jobs-video")
 
 
 def test_cancel_a_running_job_returns_its_credits():
@@ -179,6 +198,17 @@ STICKING_OUT_OF_CARDS = """
 """
 
 
+SIGN_OUT_PLACE = """
+    const button = document.querySelector('#sign-out');
+    if (!button || button.closest('[hidden]')) return null;
+    const box = button.getBoundingClientRect();
+    const language = document.querySelector('.language').getBoundingClientRect();
+    const lineHeight = parseFloat(getComputedStyle(button).lineHeight) || parseFloat(getComputedStyle(button).fontSize) * 1.5;
+    const padding = parseFloat(getComputedStyle(button).paddingTop) + parseFloat(getComputedStyle(button).paddingBottom);
+    return { lines: Math.round((box.height - padding) / lineHeight), besideTheLanguage: box.top < language.bottom && box.bottom > language.top };
+"""
+
+
 def check_fits_a_phone(name):
     driver = browser()
     time.sleep(0.5)  # lists load
@@ -186,6 +216,9 @@ def check_fits_a_phone(name):
     assert overflow <= 0, f"{name} is {overflow}px wider than a phone"
     sticking_out = driver.execute_script(STICKING_OUT_OF_CARDS)
     assert not sticking_out, f"{name}: {sticking_out} stick out of their card"
+    sign_out = driver.execute_script(SIGN_OUT_PLACE)
+    if sign_out is not None:
+        assert sign_out["lines"] == 1 and sign_out["besideTheLanguage"], f"{name}: Sign out wraps: {sign_out}"
     screenshot(f"11-phone-{name}")
 
 

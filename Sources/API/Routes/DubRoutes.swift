@@ -1,4 +1,5 @@
 import Billing
+import Dubbing
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -26,8 +27,12 @@ struct DubRoutes: Sendable {
         }
         var cursor: JobCursor?
         if let after = request.uri.queryParameters["cursor"].map(String.init) {
-            guard after.utf8.count <= 64, let job = try await queue.job(id: after, account: account) else {
-                throw APIError.invalidRequest("cursor is not a job of this account")
+            guard (1...64).contains(after.utf8.count), after.utf8.allSatisfy({ Self.cursorBytes.contains($0) }) else {
+                throw APIError.invalidRequest("cursor must be the next_cursor of a page")
+            }
+            // A well-formed cursor that names no job of this account: as for its status.
+            guard let job = try await queue.job(id: after, account: account) else {
+                throw APIError.notFound("no job \(after) to continue after")
             }
             cursor = JobCursor(createdAtMilliseconds: job.createdAtMilliseconds, id: job.id)
         }
@@ -44,7 +49,8 @@ struct DubRoutes: Sendable {
         guard job.state == .succeeded else {
             throw APIError.conflict("result_not_ready", "the job is \(job.state.rawValue); the result exists once it has succeeded")
         }
-        let key = try MediaKey.result(jobID: job.id)
+        let type = ResultContainer(payload: job.payload)
+        let key = try MediaKey.result(jobID: job.id, fileExtension: type.fileExtension)
         let sizeBytes: Int64?
         do {
             sizeBytes = try await configuration.media.sizeBytes(of: key)
@@ -62,9 +68,9 @@ struct DubRoutes: Sendable {
         return Response(
             status: .ok,
             headers: [
-                .contentType: "audio/mpeg",
+                .contentType: type.contentType,
                 .contentLength: String(sizeBytes),
-                .contentDisposition: "attachment; filename=\"\(job.id).mp3\"",
+                .contentDisposition: "attachment; filename=\"\(job.id).\(type.fileExtension)\"",
                 .cacheControl: "private, max-age=3600",
             ],
             body: MediaResponseBody.streaming(key, from: configuration.media))
@@ -86,6 +92,9 @@ struct DubRoutes: Sendable {
             throw APIError.notFound("no job \(id)")
         }
     }
+
+    /// A job id's characters: ASCII letters, digits and `_`.
+    private static let cursorBytes = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_".utf8))
 
     private func ownedJob(_ context: AurisRequestContext) async throws -> Job {
         let account = try context.requireAccount()

@@ -42,12 +42,15 @@ struct DubUploadRoute: Sendable {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
 
-        let limits = UploadLimits(maxAudioBytes: configuration.maxUploadBytes)
+        let limits = configuration.uploadLimits
         let upload = try await UploadReceiver.receive(request, into: folder, limits: limits)
         let fields = try DubFields(upload.fields, hasSubtitles: upload.subtitlesPath != nil)
         guard upload.audioBytes > 0 else { throw APIError.invalidAudio("the audio file is empty") }
         let info = try await probes.probe(
             path: upload.audioPath, maxDurationSeconds: configuration.maxDurationSeconds, account: account)
+        guard upload.audioBytes <= limits.limit(hasVideo: info.hasVideo) else {
+            throw APIError.payloadTooLarge(limitBytes: limits.limit(hasVideo: info.hasVideo))
+        }
         if let reason = engine.unsupportedReason(
             targetLanguage: fields.targetLanguage, hasSubtitles: upload.subtitlesPath != nil, voice: fields.voice)
         {
@@ -68,7 +71,8 @@ struct DubUploadRoute: Sendable {
         let payload = DubbingRequest(
             hasSubtitles: upload.subtitlesPath != nil, targetLanguage: fields.targetLanguage,
             sourceLanguage: fields.sourceLanguage, voice: fields.voice, keepBackground: fields.keepBackground,
-            durationMilliseconds: info.durationMilliseconds, speakers: fields.speakers, voices: fields.voices)
+            durationMilliseconds: info.durationMilliseconds, speakers: fields.speakers, voices: fields.voices,
+            video: VideoResult(source: info, keepsOriginal: fields.keepOriginal, sourceLanguage: fields.sourceLanguage))
         let payloadJSON = String(decoding: try JSONEncoder().encode(payload), as: UTF8.self)
         let fingerprint = fields.fingerprint(audioDigest: upload.audioDigest, subtitlesDigest: upload.subtitlesDigest)
         let stored = try await StoredUpload.put(upload, id: uploadID, account: account, queue: queue, media: configuration.media)

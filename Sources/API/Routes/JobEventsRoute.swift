@@ -102,9 +102,9 @@ struct JobEventsRoute: Sendable {
 
     /// One event; JSON without pretty printing has no newline, so `data:` is one line.
     static func event(_ name: String, _ object: [String: JSONValue]) throws -> ByteBuffer {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let json = String(decoding: try encoder.encode(object), as: UTF8.self)
-        return ByteBuffer(string: "event: \(name)\ndata: \(json)\n\n")
+        var buffer = ByteBuffer(string: "event: \(name)\ndata: ")
+        buffer.writeBytes(JSONValue.object(object).serialized())
+        buffer.writeString("\n\n")
+        return buffer
     }
 }

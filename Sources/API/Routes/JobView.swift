@@ -27,6 +27,7 @@ enum JobView {
             "result_url": job.state == .succeeded ? .string("\(publicURL)/api/dub/\(job.id)/result") : .null,
             "transcript_url": job.state == .succeeded ? .string("\(publicURL)/api/dub/\(job.id)/transcript") : .null,
             "speakers": .optional(request?.speakers.rawValue),
+            "result": resultType(request),
         ]
         if job.state.isFinished, let code = job.errorCode, job.state != .succeeded {
             // The recorded message may hold a provider's raw answer or a worker's paths:
@@ -38,19 +39,55 @@ enum JobView {
         return object
     }
 
+    /// What the result is, known from the upload on: its type and file extension, and for
+    /// a video whether the original audio comes back as a second track.
+    private static func resultType(_ request: DubbingRequest?) -> JSONValue {
+        let container = request?.resultContainer ?? .mp3
+        return .object([
+            "content_type": .string(container.contentType),
+            "file_extension": .string(container.fileExtension),
+            "video": .bool(container.isVideo),
+            "original_track": .bool(request?.video?.keepsOriginal ?? false),
+        ])
+    }
+
     /// `2026-11-25T15:40:00.123Z`. Written out by hand: creating an `ISO8601DateFormatter`
     /// per timestamp cost more than the rest of a status poll.
     static func timestamp(_ milliseconds: Int64) -> String {
-        var seconds = time_t(milliseconds.floorDivided(by: 1_000))
+        let wholeSeconds = milliseconds.floorDivided(by: 1_000)
+        var seconds = time_t(wholeSeconds)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        func digits(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
+        // Written digit by digit: this runs for every row of a list, and string
+        // interpolation and padding per field cost a tenth of the credits page.
+        var text: [UInt8] = []
+        text.reserveCapacity(24)
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            while divisor <= value / 10 { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                text.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+                rest %= divisor
+                divisor /= 10
+            }
         }
-        return digits(parts.tm_year + 1_900, 4) + "-" + digits(parts.tm_mon + 1, 2) + "-" + digits(parts.tm_mday, 2) + "T"
-            + digits(parts.tm_hour, 2) + ":" + digits(parts.tm_min, 2) + ":" + digits(parts.tm_sec, 2) + "."
-            + digits(Int32(milliseconds - milliseconds.floorDivided(by: 1_000) * 1_000), 3) + "Z"
+        digits(Int(parts.tm_year) + 1_900, 4)
+        text.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mon) + 1, 2)
+        text.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mday), 2)
+        text.append(UInt8(ascii: "T"))
+        digits(Int(parts.tm_hour), 2)
+        text.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_min), 2)
+        text.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_sec), 2)
+        text.append(UInt8(ascii: "."))
+        digits(Int(milliseconds - wholeSeconds * 1_000), 3)
+        text.append(UInt8(ascii: "Z"))
+        return String(decoding: text, as: UTF8.self)
     }
 }
 

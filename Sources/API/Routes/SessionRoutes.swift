@@ -124,7 +124,8 @@ struct SessionRoutes: Sendable {
 
     /// bcrypt reads at most 72 bytes: a longer password would be cut in silence.
     static func checkPassword(_ password: String) throws {
-        guard password.count >= 8, password.utf8.count <= 72 else {
+        // Characters counted as Unicode scalars, as JSON Schema's minLength counts them.
+        guard password.unicodeScalars.count >= 8, password.utf8.count <= 72 else {
             throw APIError(.badRequest, "invalid_password", "a password has 8 characters or more, and at most 72 bytes")
         }
     }

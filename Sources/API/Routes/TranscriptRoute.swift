@@ -32,7 +32,7 @@ struct TranscriptRoute: Sendable {
         guard job.state == .succeeded else {
             throw APIError.conflict("transcript_not_ready", "the job is \(job.state.rawValue); the transcript exists once it has succeeded")
         }
-        let transcript = try await self.read(jobID: job.id)
+        let transcript = try await self.read(jobID: job.id, resultExtension: ResultContainer(payload: job.payload).fileExtension)
         // Subtitle uploads are already in the target language: no source text was ever heard.
         if language == "source", !transcript.hasSourceText {
             throw APIError(
@@ -56,13 +56,13 @@ struct TranscriptRoute: Sendable {
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 
-    private func read(jobID: String) async throws -> DubbingTranscript {
+    private func read(jobID: String, resultExtension: String) async throws -> DubbingTranscript {
         let key = try MediaKey.transcript(jobID: jobID)
         let bytes = Mutex(ByteBuffer())
         do {
             guard try await configuration.media.sizeBytes(of: key) != nil else {
                 // The transcript expires with the result; a job dubbed before transcripts were kept has a result only.
-                guard try await configuration.media.sizeBytes(of: MediaKey.result(jobID: jobID)) != nil else {
+                guard try await configuration.media.sizeBytes(of: MediaKey.result(jobID: jobID, fileExtension: resultExtension)) != nil else {
                     throw APIError(.gone, "transcript_expired", "the transcript was kept as long as the result and has been removed")
                 }
                 throw APIError.notFound("this job was dubbed before transcripts were kept")

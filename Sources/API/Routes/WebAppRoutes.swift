@@ -1,4 +1,5 @@
 import Crypto
+import Database
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -92,7 +93,7 @@ struct WebAppRoutes: Sendable {
     }
 
     private static func asset(_ data: Data, contentType: String) -> Asset {
-        let digest = SHA256.hash(data: data).prefix(12).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: data).prefix(12).hexString
         return Asset(bytes: ByteBuffer(bytes: data), contentType: contentType, eTag: "\"\(digest)\"")
     }
 

@@ -1,4 +1,5 @@
 import Crypto
+import Database
 import Foundation
 import NIOCore
 
@@ -53,6 +54,6 @@ final class FileSink {
             descriptor = -1
             guard status == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalize().hexString
     }
 }

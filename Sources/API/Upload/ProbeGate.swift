@@ -34,10 +34,13 @@ final class ProbeGate: Sendable {
 
     private let queue = DispatchQueue(label: "auris.probes", attributes: .concurrent)
     private let maxConcurrent: Int
+    /// The probe's read budget: room to read the largest upload twice over.
+    private let maxBytesRead: Int64
     private let state = Mutex(State())
 
-    init(maxConcurrent: Int) {
+    init(maxConcurrent: Int, maxFileBytes: Int64 = 0) {
         self.maxConcurrent = max(1, maxConcurrent)
+        maxBytesRead = max(AudioProbe().maxBytesRead, 2 * maxFileBytes)
     }
 
     /// Probes waiting for a slot, and running, for tests that watch the slots fill.
@@ -49,7 +52,7 @@ final class ProbeGate: Sendable {
         await acquire(account)
         let result: Result<AudioInfo, MediaError> = await withCheckedContinuation { continuation in
             queue.async {
-                let probe = AudioProbe(maxDurationMilliseconds: maxDurationSeconds * 1_000)
+                let probe = AudioProbe(maxDurationMilliseconds: maxDurationSeconds * 1_000, maxBytesRead: self.maxBytesRead)
                 continuation.resume(returning: Result { () throws(MediaError) in try probe.probe(fileAtPath: path) })
             }
         }

@@ -11,35 +11,46 @@ import NIOCore
 /// this throws.
 enum UploadReceiver {
     /// Form fields a dub request may carry.
-    static let fieldNames: Set<String> = ["target_language", "source_language", "voice", "background", "speakers", "voices"]
+    static let fieldNames: Set<String> = ["target_language", "source_language", "voice", "background", "original", "speakers", "voices"]
 
     static func receive(_ request: Request, into folder: String, limits: UploadLimits) async throws -> ReceivedUpload {
         let contentType = request.headers[.contentType] ?? ""
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         // A raw body is the audio itself; a multipart body also carries subtitles and framing.
-        let maxBytes = mediaType == "multipart/form-data" ? limits.maxBodyBytes : limits.maxAudioBytes
+        let fileLimit = limits.arrivingLimit(declaredVideo: UploadLimits.declaresVideo(contentType: mediaType, filename: nil))
+        let maxBytes = mediaType == "multipart/form-data" ? limits.maxBodyBytes : fileLimit
         if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length > maxBytes {
-            throw APIError.payloadTooLarge(limitBytes: limits.maxAudioBytes)
+            throw APIError.payloadTooLarge(limitBytes: mediaType == "multipart/form-data" ? limits.maxFileBytes : fileLimit)
         }
         if mediaType == "multipart/form-data" {
             guard let boundary = boundary(in: contentType) else {
                 throw APIError.invalidRequest("multipart/form-data needs a boundary parameter")
             }
-            return try await receiveMultipart(request.body, boundary: boundary, folder: folder, limits: limits)
+            var upload = try await receiveMultipart(request.body, boundary: boundary, folder: folder, limits: limits)
+            // Query fields count with a form too (the form's own win), so a field is
+            // checked wherever it is sent, never silently ignored.
+            upload.fields.merge(try queryFields(of: request, limits: limits)) { form, _ in form }
+            return upload
         }
         guard mediaType.hasPrefix("audio/") || mediaType.hasPrefix("video/") || mediaType == "application/octet-stream" else {
             throw APIError.unsupportedMedia(
                 "send the audio as multipart/form-data (field `file`) or as a raw audio/*, video/* or application/octet-stream body")
         }
-        return try await receiveRaw(request, folder: folder, limits: limits)
+        return try await receiveRaw(request, folder: folder, limits: limits, fileLimit: fileLimit)
     }
 
-    private static func receiveRaw(_ request: Request, folder: String, limits: UploadLimits) async throws -> ReceivedUpload {
-        let sink = try FileSink(path: (folder as NSString).appendingPathComponent("source"), limitBytes: limits.maxAudioBytes)
+    private static func receiveRaw(_ request: Request, folder: String, limits: UploadLimits, fileLimit: Int64) async throws -> ReceivedUpload {
+        let sink = try FileSink(path: (folder as NSString).appendingPathComponent("source"), limitBytes: fileLimit)
         for try await chunk in request.body {
-            guard try sink.write(chunk) else { throw APIError.payloadTooLarge(limitBytes: limits.maxAudioBytes) }
+            guard try sink.write(chunk) else { throw APIError.payloadTooLarge(limitBytes: fileLimit) }
         }
         let digest = try sink.finish()
+        return ReceivedUpload(
+            audioPath: sink.path, audioBytes: sink.writtenBytes, subtitlesPath: nil, fields: try queryFields(of: request, limits: limits),
+            audioDigest: digest, subtitlesDigest: nil)
+    }
+
+    private static func queryFields(of request: Request, limits: UploadLimits) throws -> [String: String] {
         var fields: [String: String] = [:]
         for name in fieldNames {
             if let value = request.uri.queryParameters[Substring(name)] {
@@ -47,9 +58,7 @@ enum UploadReceiver {
                 fields[name] = String(value)
             }
         }
-        return ReceivedUpload(
-            audioPath: sink.path, audioBytes: sink.writtenBytes, subtitlesPath: nil, fields: fields, audioDigest: digest,
-            subtitlesDigest: nil)
+        return fields
     }
 
     private static func receiveMultipart(
@@ -64,7 +73,7 @@ enum UploadReceiver {
         var bytesWithoutProgress = 0
         for try await chunk in body {
             receivedBytes += Int64(chunk.readableBytes)
-            guard receivedBytes <= limits.maxBodyBytes else { throw APIError.payloadTooLarge(limitBytes: limits.maxAudioBytes) }
+            guard receivedBytes <= limits.maxBodyBytes else { throw APIError.payloadTooLarge(limitBytes: limits.maxFileBytes) }
             do {
                 try parser.execute(chunk)
             } catch {
@@ -144,7 +153,7 @@ private final class MultipartCollector {
         do {
             switch current {
             case .audio(let sink):
-                if try !sink.write(buffer) { failure = .payloadTooLarge(limitBytes: limits.maxAudioBytes) }
+                if try !sink.write(buffer) { failure = .payloadTooLarge(limitBytes: sink.limitBytes) }
             case .subtitles(let sink):
                 if try !sink.write(buffer) {
                     failure = .invalidRequest("subtitles are larger than \(limits.maxSubtitleBytes) bytes")
@@ -215,7 +224,8 @@ private final class MultipartCollector {
                     failure = .invalidRequest("send one audio file, in a part named `file`")
                     return
                 }
-                current = .audio(try FileSink(path: path("source"), limitBytes: limits.maxAudioBytes))
+                let declaredVideo = UploadLimits.declaresVideo(contentType: headers["content-type"], filename: disposition.filename)
+                current = .audio(try FileSink(path: path("source"), limitBytes: limits.arrivingLimit(declaredVideo: declaredVideo)))
             case "subtitles":
                 guard subtitles == nil else {
                     failure = .invalidRequest("send one subtitles file")

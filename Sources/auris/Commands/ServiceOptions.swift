@@ -27,6 +27,9 @@ struct ServiceOptions: ParsableArguments {
         if let bytes = try Setting.integer(variable: "AURIS_MAX_UPLOAD_BYTES", in: 1...(64 << 30)) {
             configuration.maxUploadBytes = bytes
         }
+        if let bytes = try Setting.integer(variable: "AURIS_MAX_VIDEO_BYTES", in: 1...(64 << 30)) {
+            configuration.maxVideoUploadBytes = bytes
+        }
         if let seconds = try Setting.integer(variable: "AURIS_MAX_DURATION_SECONDS", in: 1...86_400) {
             configuration.maxDurationSeconds = seconds
         }

@@ -46,6 +46,7 @@ function show(view, { focus }) {
 
 function route({ focus = true } = {}) {
   $('#nav').hidden = !signedIn;
+  $('#sign-out').hidden = !signedIn;
   if (!signedIn) return show('signin', { focus });
   const wanted = location.hash.slice(1);
   // Other fragments (the skip link's #main) keep the current view.

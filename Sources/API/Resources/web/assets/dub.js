@@ -71,6 +71,8 @@ export class DubView {
     if ($('#dub-source').value) form.append('source_language', $('#dub-source').value);
     if ($('#dub-voice').value) form.append('voice', $('#dub-voice').value);
     if ($('#dub-background').checked) form.append('background', 'keep');
+    // Only a video's result has a second track; the server keeps it unless told to drop it.
+    if (!$('#dub-original').checked) form.append('original', 'drop');
     if ($('#dub-speakers').checked) form.append('speakers', 'auto');
     form.append('file', file, file.name);
     const subtitles = $('#dub-subtitles').files[0];
@@ -79,7 +81,7 @@ export class DubView {
     // One key per request: a retry of the same file and settings after a cut-off or a
     // cancel reuses it, so a job the server had already queued is not charged twice.
     const request = [file.name, file.size, file.lastModified, target, $('#dub-source').value, $('#dub-voice').value,
-      $('#dub-background').checked, $('#dub-speakers').checked, subtitles?.name, subtitles?.size, subtitles?.lastModified].join('|');
+      $('#dub-background').checked, $('#dub-original').checked, $('#dub-speakers').checked, subtitles?.name, subtitles?.size, subtitles?.lastModified].join('|');
     if (this.attempt?.request !== request) this.attempt = { request, key: newIdempotencyKey() };
 
     this.setBusy(true);

@@ -148,8 +148,8 @@ export class JobsView {
     }
     if (job.status === 'succeeded') {
       return [
-        el('button', { type: 'button', class: 'primary', 'data-action': 'listen', 'aria-label': t('jobs.listenLabel', { job: label }), onclick: (event) => this.listen(card, event.currentTarget) }, t('jobs.listen')),
-        el('button', { type: 'button', 'data-action': 'download', 'aria-label': t('jobs.downloadLabel', { job: label }), onclick: (event) => this.download(card, event.currentTarget) }, t('jobs.download')),
+        el('button', { type: 'button', class: 'primary', 'data-action': 'listen', 'aria-label': t(isVideo(job) ? 'jobs.watchLabel' : 'jobs.listenLabel', { job: label }), onclick: (event) => this.listen(card, event.currentTarget) }, t(isVideo(job) ? 'jobs.watch' : 'jobs.listen')),
+        el('button', { type: 'button', 'data-action': 'download', 'aria-label': t('jobs.downloadLabel', { job: label }), onclick: (event) => this.download(card, event.currentTarget) }, t(isVideo(job) ? 'jobs.downloadVideo' : 'jobs.download')),
         el('button', { type: 'button', 'data-action': 'transcript', 'aria-label': t('jobs.transcriptLabel', { job: label }), onclick: (event) => this.transcript(card, event.currentTarget) }, t('jobs.transcript')),
       ];
     }
@@ -181,10 +181,14 @@ export class JobsView {
     button.disabled = true;
     try {
       const url = await this.resultURL(card);
-      const audio = el('audio', { controls: true, preload: 'metadata', src: url, 'aria-label': t('jobs.player', { language: languageName(card.job.target_language) }) });
-      card.parts.player.replaceChildren(audio);
+      // A video result plays its dubbed track, the first and default one.
+      const player = el(isVideo(card.job) ? 'video' : 'audio', {
+        controls: true, preload: 'metadata', playsinline: true, src: url,
+        'aria-label': t(isVideo(card.job) ? 'jobs.videoPlayer' : 'jobs.player', { language: languageName(card.job.target_language) }),
+      });
+      card.parts.player.replaceChildren(player);
       button.remove();
-      audio.focus();
+      player.focus();
     } catch (error) {
       button.disabled = false;
       notify('error', describeError(error).text, { id: `job-${card.job.id}` });
@@ -205,7 +209,7 @@ export class JobsView {
   async download(card, button) {
     button.disabled = true;
     try {
-      const link = el('a', { href: await this.resultURL(card), download: `auris-${card.job.id}.mp3`, hidden: true });
+      const link = el('a', { href: await this.resultURL(card), download: `auris-${card.job.id}.${card.job.result?.file_extension ?? 'mp3'}`, hidden: true });
       document.body.append(link);
       link.click();
       link.remove();
@@ -236,4 +240,9 @@ function progressText(job, progress) {
     case 'succeeded': return t('jobs.done');
     default: return '';
   }
+}
+
+/** Whether the job's result is a video (older servers' jobs have no `result`: audio). */
+function isVideo(job) {
+  return job.result?.video === true;
 }
