@@ -117,27 +117,6 @@ def test_cancel_a_running_job_returns_its_credits():
     wait(lambda: api("/api/credits")[1]["credits"] == before, message="the reserved credits came back")
 
 
-def test_a_two_speaker_clip_shows_its_transcript_per_speaker():
-    sign_up("fr", "speakers")
-    element("#dub-speakers").click()
-    upload(two_speaker_clip())
-    job_id = wait(lambda: visible("#dub-result [data-job-id]"), timeout=30).get_attribute("data-job-id")
-    go("jobs")
-    card = f"#job-{job_id}"
-    wait(lambda: visible(card) and element(card).get_attribute("data-status") == "succeeded", timeout=JOB_TIMEOUT_SECONDS,
-         message="the job succeeds")
-    element(f"{card} button[data-action=transcript]").click()
-    wait(lambda: len(elements(f"{card} .transcript-line")) == 4, message="four lines in the transcript")
-    speakers = [line.get_attribute("data-speaker") for line in elements(f"{card} .transcript-line")]
-    assert speakers == ["A", "B", "A", "B"], speakers
-    assert "2 personnes" in element(f"{card} .transcript-summary").text, element(f"{card} .transcript-summary").text
-    assert "Voix A" in element(f"{card} .transcript-line").text
-    assert [button.get_attribute("data-format") for button in elements(f"{card} .transcript button")] == ["srt", "vtt"]
-    status, transcript = api(f"/api/dub/{job_id}/transcript")
-    assert status == 200 and len({line["voice"] for line in transcript["lines"]}) == 2, transcript
-    screenshot("11-fr-jobs-transcript")
-
-
 # The first upload reaches the server (which queues it) but the page is told the
 # connection failed, as when a network drops the answer; every Idempotency-Key is kept.
 LOSE_FIRST_ANSWER = """
@@ -207,6 +186,27 @@ SIGN_OUT_PLACE = """
     const padding = parseFloat(getComputedStyle(button).paddingTop) + parseFloat(getComputedStyle(button).paddingBottom);
     return { lines: Math.round((box.height - padding) / lineHeight), besideTheLanguage: box.top < language.bottom && box.bottom > language.top };
 """
+
+
+def test_a_two_speaker_clip_shows_its_transcript_per_speaker():
+    sign_up("en", "speakers")
+    element("#dub-speakers").click()
+    upload(two_speaker_clip())
+    job_id = wait(lambda: visible("#dub-result [data-job-id]"), timeout=30).get_attribute("data-job-id")
+    go("jobs")
+    card = f"#job-{job_id}"
+    wait(lambda: visible(card) and element(card).get_attribute("data-status") == "succeeded", timeout=JOB_TIMEOUT_SECONDS,
+         message="the job succeeds")
+    element(f"{card} button[data-action=transcript]").click()
+    wait(lambda: len(elements(f"{card} .transcript-line")) == 4, message="four lines in the transcript")
+    speakers = [line.get_attribute("data-speaker") for line in elements(f"{card} .transcript-line")]
+    assert speakers == ["A", "B", "A", "B"], speakers
+    assert "2 speakers" in element(f"{card} .transcript-summary").text, element(f"{card} .transcript-summary").text
+    assert "Speaker A" in element(f"{card} .transcript-line").text
+    assert [button.get_attribute("data-format") for button in elements(f"{card} .transcript button")] == ["srt", "vtt"]
+    status, transcript = api(f"/api/dub/{job_id}/transcript")
+    assert status == 200 and len({line["voice"] for line in transcript["lines"]}) == 2, transcript
+    screenshot("11-en-jobs-transcript")
 
 
 def check_fits_a_phone(name):
