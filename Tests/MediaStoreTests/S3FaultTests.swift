@@ -14,7 +14,7 @@ import Testing
         var recorded: [Duration] { delays.withLock { $0 } }
     }
 
-    static func store(_ fake: FakeS3Server, waits: Waits, maxAttempts: Int = 4, timeoutSeconds: Double = 10) throws -> S3MediaStore {
+    static func store(_ fake: FakeS3Server, waits: Waits, maxAttempts: Int = 4, timeoutSeconds: Double = 60) throws -> S3MediaStore {
         let configuration = try MediaStoreConfiguration.parse(
             url: "s3://media/prefix?endpoint=\(fake.endpoint)",
             environment: ["AWS_ACCESS_KEY_ID": "AKIDFAKE", "AWS_SECRET_ACCESS_KEY": "fake-secret"])
