@@ -78,6 +78,9 @@ public enum AurisAPI {
         authenticated.delete("dub/:id", use: dubs.cancel)
         authenticated.get("credits", use: credits.credits)
         authenticated.post("checkout", use: checkout.checkout)
+        WebhookRoutes.register(on: authenticated, routes: WebhookRoutes(
+            endpoints: WebhookEndpoints(database: database, clock: clock),
+            deliveries: WebhookDeliveries(database: database, clock: clock), destinations: configuration.webhookDestinations))
         return router
     }
 
