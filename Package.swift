@@ -270,6 +270,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "WebhooksTests",
+            dependencies: [
+                "Worker", "API", "Queue", "Billing", "Database", "HTTPTransport", "AurisTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MediaStoreTests",
             dependencies: [
                 "MediaStore", "HTTPTransport", "AurisTestSupport",
