@@ -273,7 +273,6 @@ let package = Package(
             name: "WebhooksTests",
             dependencies: [
                 "Worker", "API", "Queue", "Billing", "Database", "HTTPTransport", "AurisTestSupport",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -19,11 +19,16 @@ public final class WebhookReceiver: Sendable {
 
     private let runner = FakeServerRunner()
     private let state: Mutex<State>
+    private let holdFirstMilliseconds: Int
 
-    /// - Parameter answers: the statuses of the first requests, in order; at least one.
-    public init(answers: [Int]) {
+    /// - Parameters:
+    ///   - answers: the statuses of the first requests, in order; at least one.
+    ///   - holdFirstMilliseconds: how long the first request waits for its answer (a
+    ///     slow receiver, for a sender to die in the middle of an attempt).
+    public init(answers: [Int], holdFirstMilliseconds: Int = 0) {
         precondition(!answers.isEmpty, "a receiver answers something")
         state = Mutex(State(answers: answers))
+        self.holdFirstMilliseconds = holdFirstMilliseconds
     }
 
     /// Starts listening on a free port; returns the port.
@@ -31,12 +36,13 @@ public final class WebhookReceiver: Sendable {
         let router = Router()
         router.post("hook") { request, _ in
             let body = String(buffer: try await request.body.collect(upTo: 1 << 20))
-            let status = self.state.withLock { state in
+            let (status, isFirst) = self.state.withLock { state in
                 state.received.append(Received(
                     body: body, signature: request.headers[.init("Auris-Signature")!],
                     eventID: request.headers[.init("Auris-Event-Id")!]))
-                return state.answers.count > 1 ? state.answers.removeFirst() : state.answers[0]
+                return (state.answers.count > 1 ? state.answers.removeFirst() : state.answers[0], state.received.count == 1)
             }
+            if isFirst && self.holdFirstMilliseconds > 0 { try await self.runner.hold(milliseconds: self.holdFirstMilliseconds) }
             return Response(status: .init(code: status), body: ResponseBody(byteBuffer: ByteBuffer(string: "answer \(status)")))
         }
         let logger = Logger(label: "webhook-receiver") { _ in SwiftLogNoOpLogHandler() }

@@ -40,10 +40,10 @@ import Testing
         #expect(data["result_url"] as? String == "https://auris.example/api/dub/\(job.id)/result")
         #expect(data["credits_charged"] as? Int == 2)
         for delivery in received {
-            let check = try #require(signatureMatches(delivery.signature, body: delivery.body, secret: endpoint.secret))
+            let check = try #require(webhookSignatureMatches(delivery.signature, body: delivery.body, secret: endpoint.secret))
             #expect(check.matches == 1)
         }
-        #expect(signatureMatches(received[2].signature, body: received[2].body, secret: "whsec_other")?.matches == 0)
+        #expect(webhookSignatureMatches(received[2].signature, body: received[2].body, secret: "whsec_other")?.matches == 0)
 
         let rows = try await fixture.deliveryRows()
         #expect(rows.count == 1)
@@ -119,8 +119,8 @@ import Testing
         let deliverer = fixture.deliverer()
         #expect(try await deliverer.deliverDue() == 1)
         let first = try #require(receiver.received.first)
-        #expect(signatureMatches(first.signature, body: first.body, secret: rotated.secret)?.matches == 1)
-        #expect(signatureMatches(first.signature, body: first.body, secret: old.secret)?.matches == 1)
+        #expect(webhookSignatureMatches(first.signature, body: first.body, secret: rotated.secret)?.matches == 1)
+        #expect(webhookSignatureMatches(first.signature, body: first.body, secret: old.secret)?.matches == 1)
 
         fixture.store.clock.advance(byMilliseconds: WebhookEndpoints.rotationGraceMilliseconds + 1)
         let delivery = try #require(try await fixture.deliveryRows().first)
@@ -130,8 +130,8 @@ import Testing
         await receiver.stop()
         let second = try #require(receiver.received.last)
         #expect(receiver.received.count == 2 && second.body == first.body && second.eventID == first.eventID)
-        #expect(signatureMatches(second.signature, body: second.body, secret: rotated.secret)?.matches == 1)
-        #expect(signatureMatches(second.signature, body: second.body, secret: old.secret)?.matches == 0)
+        #expect(webhookSignatureMatches(second.signature, body: second.body, secret: rotated.secret)?.matches == 1)
+        #expect(webhookSignatureMatches(second.signature, body: second.body, secret: old.secret)?.matches == 0)
         #expect(second.signature?.components(separatedBy: "v1=").count == 2, "one signature once the grace is over")
         #expect(try await fixture.deliveryRows().first.map { ($0.state, $0.attempts) } ?? ("", 0) == ("delivered", 2))
     }

@@ -1,7 +1,6 @@
 import API
 import AurisTestSupport
 import Billing
-import Crypto
 import Database
 import Foundation
 import HTTPTransport
@@ -59,23 +58,6 @@ struct WebhookFixture {
     func deliveryRows() async throws -> [WebhookDeliveries.Summary] {
         try await deliveries.recent(of: account, limit: 200)
     }
-}
-
-/// Checks an `Auris-Signature` header the way a customer would, with nothing of Auris's
-/// code: HMAC-SHA256 of "<t>.<body>" with the secret, compared with each `v1`.
-func signatureMatches(_ header: String?, body: String, secret: String) -> (timestamp: Int64, matches: Int)? {
-    guard let header else { return nil }
-    var timestamp: Int64?
-    var signatures: [String] = []
-    for part in header.split(separator: ",") {
-        let pair = part.split(separator: "=", maxSplits: 1).map(String.init)
-        guard pair.count == 2 else { return nil }
-        if pair[0] == "t" { timestamp = Int64(pair[1]) } else if pair[0] == "v1" { signatures.append(pair[1]) }
-    }
-    guard let timestamp else { return nil }
-    let mac = HMAC<SHA256>.authenticationCode(for: Data("\(timestamp).\(body)".utf8), using: SymmetricKey(data: Data(secret.utf8)))
-    let expected = mac.map { String(format: "%02x", $0) }.joined()
-    return (timestamp, signatures.filter { $0 == expected }.count)
 }
 
 /// A DNS server under the test's control: each lookup of a name takes the next answer,

@@ -1,5 +1,6 @@
 import API
 import HTTPTransport
+import Queue
 import Worker
 
 extension ServiceOptions {
@@ -13,8 +14,15 @@ extension ServiceOptions {
     /// and the API's job status object, with links to `AURIS_PUBLIC_URL`, as each event's data.
     func webhookDelivery() throws -> WebhookDelivery {
         let publicURL = try apiConfiguration().publicURL
-        return WebhookDelivery(destinations: try Self.webhookDestinations()) { source in
+        var delivery = WebhookDelivery(destinations: try Self.webhookDestinations()) { source in
             WebhookEventBody.render(source, publicURL: publicURL)
         }
+        if let seconds = try Setting.integer(variable: "AURIS_WEBHOOK_TIMEOUT_SECONDS", in: 1...60) {
+            delivery.timeoutSeconds = Double(seconds)
+            // A claim outlives its attempt's whole time limit several times over, and a
+            // dead worker's claim is taken again that much later.
+            delivery.deliveries.leaseMilliseconds = seconds * 6_000
+        }
+        return delivery
     }
 }
