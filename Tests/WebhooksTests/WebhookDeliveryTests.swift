@@ -12,9 +12,7 @@ import Testing
     func retriesUntilDelivered() async throws {
         let fixture = try await WebhookFixture()
         defer { fixture.remove() }
-        let receiver = WebhookReceiver(answers: [500, 500, 200])
-        let port = try await receiver.start()
-        let endpoint = try await fixture.register("http://127.0.0.1:\(port)/hook")
+        let (receiver, endpoint) = try await fixture.localEndpoint(answering: [500, 500, 200])
         let job = try await fixture.succeededJob()
         let deliverer = fixture.deliverer()
 
@@ -55,9 +53,7 @@ import Testing
     func downForTheWholeWindow() async throws {
         let fixture = try await WebhookFixture()
         defer { fixture.remove() }
-        let receiver = WebhookReceiver(answers: [503])
-        let port = try await receiver.start()
-        _ = try await fixture.register("http://127.0.0.1:\(port)/hook")
+        let receiver = try await fixture.localEndpoint(answering: [503]).receiver
         _ = try await fixture.succeededJob()
         let deliverer = fixture.deliverer()
         let start = fixture.store.clock.nowMilliseconds
@@ -84,9 +80,7 @@ import Testing
     func leaseRetaken() async throws {
         let fixture = try await WebhookFixture()
         defer { fixture.remove() }
-        let receiver = WebhookReceiver(answers: [200])
-        let port = try await receiver.start()
-        _ = try await fixture.register("http://127.0.0.1:\(port)/hook")
+        let receiver = try await fixture.localEndpoint(answering: [200]).receiver
         _ = try await fixture.succeededJob()
 
         // A worker claims and dies before sending: its claim is never finished.
@@ -110,9 +104,7 @@ import Testing
     func rotationAndResend() async throws {
         let fixture = try await WebhookFixture()
         defer { fixture.remove() }
-        let receiver = WebhookReceiver(answers: [200])
-        let port = try await receiver.start()
-        let old = try await fixture.register("http://127.0.0.1:\(port)/hook")
+        let (receiver, old) = try await fixture.localEndpoint(answering: [200])
         let rotated = try #require(try await fixture.endpoints.rotate(old.endpoint.id, of: fixture.account))
         #expect(rotated.secret != old.secret)
         _ = try await fixture.succeededJob()

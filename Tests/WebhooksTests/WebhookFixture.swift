@@ -45,6 +45,13 @@ struct WebhookFixture {
         return created
     }
 
+    /// A receiver on 127.0.0.1 answering `answers`, registered as the account's endpoint.
+    func localEndpoint(answering answers: [Int]) async throws -> (receiver: WebhookReceiver, endpoint: WebhookEndpoints.WithSecret) {
+        let receiver = WebhookReceiver(answers: answers)
+        let port = try await receiver.start()
+        return (receiver, try await register("http://127.0.0.1:\(port)/hook"))
+    }
+
     /// A job queued, claimed and succeeded.
     func succeededJob() async throws -> Job {
         let job = try await queue.enqueue(EnqueueRequest(account: account, credits: 2, durationMilliseconds: 15_000, payload: "{}")).job

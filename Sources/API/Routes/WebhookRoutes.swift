@@ -1,6 +1,7 @@
 import Billing
 import Foundation
 import HTTPTransport
+import HTTPTypes
 import Hummingbird
 import Queue
 
@@ -38,10 +39,7 @@ struct WebhookRoutes: Sendable {
             throw APIError(.conflict, "too_many_webhooks", "the account already has \(limit) webhook endpoints; delete one first",
                            details: ["limit": Int64(limit)])
         case .created(let created):
-            var fields = Self.fields(created.endpoint)
-            fields["ok"] = .bool(true)
-            fields["secret"] = .string(created.secret)
-            return try JSONResponse.make(status: .created, fields)
+            return try Self.shownOnce(created, status: .created)
         }
     }
 
@@ -62,10 +60,7 @@ struct WebhookRoutes: Sendable {
         guard let rotated = try await endpoints.rotate(context.parameters.get("id") ?? "", of: account) else {
             throw APIError.notFound("no such webhook endpoint")
         }
-        var fields = Self.fields(rotated.endpoint)
-        fields["ok"] = .bool(true)
-        fields["secret"] = .string(rotated.secret)
-        return try JSONResponse.make(fields)
+        return try Self.shownOnce(rotated, status: .ok)
     }
 
     func recentDeliveries(_ request: Request, context: AurisRequestContext) async throws -> Response {
@@ -86,6 +81,14 @@ struct WebhookRoutes: Sendable {
         case .endpointDeleted:
             throw APIError.conflict("endpoint_deleted", "this delivery's endpoint was deleted")
         }
+    }
+
+    /// The endpoint with its secret: the one answer that ever shows it.
+    private static func shownOnce(_ endpoint: WebhookEndpoints.WithSecret, status: HTTPResponse.Status) throws -> Response {
+        var fields = Self.fields(endpoint.endpoint)
+        fields["ok"] = .bool(true)
+        fields["secret"] = .string(endpoint.secret)
+        return try JSONResponse.make(status: status, fields)
     }
 
     private static func fields(_ endpoint: WebhookEndpoints.Endpoint) -> [String: JSONValue] {

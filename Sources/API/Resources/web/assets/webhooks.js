@@ -4,6 +4,7 @@
 import { del, get, post } from './api.js';
 import { $, el } from './dom.js';
 import { formatDate, t } from './i18n.js';
+import { copyShown } from './keys.js';
 import { describeError } from './messages.js';
 import { notify, showMessage } from './notices.js';
 
@@ -89,14 +90,8 @@ export class WebhooksView {
     }
   }
 
-  async copy() {
-    try {
-      await navigator.clipboard.writeText($('#webhook-secret').textContent);
-      $('#webhook-copy').textContent = t('keys.copied');
-    } catch {
-      // no clipboard (plain HTTP): the secret stays selectable on the page
-      getSelection().selectAllChildren($('#webhook-secret'));
-    }
+  copy() {
+    return copyShown($('#webhook-secret'), $('#webhook-copy'));
   }
 
   async remove(hook, button) {
