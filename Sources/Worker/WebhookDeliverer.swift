@@ -49,16 +49,24 @@ public struct WebhookDeliverer: Sendable {
     /// Delivers until `isDone` says so, waiting on `wake` (or the poll interval) when
     /// nothing is due.
     func run(isDone: @escaping @Sendable () -> Bool, wake: WakeSignal) async {
+        var lastCleanUp: Int64?
         while !isDone() {
             var attempted = 0
             do {
                 attempted = try await deliverDue()
+                // Deliveries a month past their end leave the list; any worker may do it.
+                if lastCleanUp.map({ clock.nowMilliseconds - $0 >= Self.cleanUpIntervalMilliseconds }) ?? true {
+                    lastCleanUp = clock.nowMilliseconds
+                    try await deliveries.removeFinished()
+                }
             } catch {
-                logger.warning("webhook claim failed", metadata: ["error": "\(error)"])
+                logger.warning("webhook deliveries failed", metadata: ["error": "\(error)"])
             }
             if attempted == 0 { await wake.wait(milliseconds: configuration.pollIntervalMilliseconds) }
         }
     }
+
+    static let cleanUpIntervalMilliseconds: Int64 = 3_600_000
 
     func attempt(_ delivery: WebhookDeliveries.Claimed) async -> WebhookDeliveries.Outcome {
         let pins: [String: String]

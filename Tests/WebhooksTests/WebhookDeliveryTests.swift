@@ -1,5 +1,6 @@
 import AurisTestSupport
 import Billing
+import Database
 import Foundation
 @testable import Queue
 import Testing
@@ -126,5 +127,26 @@ import Testing
         #expect(webhookSignatureMatches(second.signature, body: second.body, secret: old.secret)?.matches == 0)
         #expect(second.signature?.components(separatedBy: "v1=").count == 2, "one signature once the grace is over")
         #expect(try await fixture.deliveryRows().first.map { ($0.state, $0.attempts) } ?? ("", 0) == ("delivered", 2))
+    }
+
+    @Test("finished deliveries leave the list a month after their end; unfinished ones stay")
+    func finishedDeliveriesAreRemovedAfterAMonth() async throws {
+        let fixture = try await WebhookFixture()
+        defer { fixture.remove() }
+        let receiver = try await fixture.localEndpoint(answering: [200]).receiver
+        _ = try await fixture.succeededJob()
+        #expect(try await fixture.deliverer().deliverDue() == 1)
+        await receiver.stop()
+        fixture.store.clock.advance(byMilliseconds: WebhookDeliveries.keptMilliseconds - 1_000)
+        let pendingJob = try await fixture.succeededJob()
+        #expect(try await fixture.deliveries.removeFinished() == 0, "not a month yet")
+        fixture.store.clock.advance(byMilliseconds: 2_000)
+        #expect(try await fixture.deliveries.removeFinished() == 1)
+        let left = try await fixture.deliveryRows()
+        #expect(left.map(\.jobID) == [pendingJob.id] && left.first?.state == "pending")
+        let events = try await fixture.store.database.read { db in
+            try db.query("SELECT job_id FROM webhook_events") { row in row["job_id"] as String }
+        }
+        #expect(events == [pendingJob.id], "the removed delivery's event went with it")
     }
 }

@@ -61,6 +61,8 @@ extension QueueMigrations {
         CREATE INDEX webhook_deliveries_due ON webhook_deliveries (due_at_ms) WHERE state IN ('pending', 'delivering');
         CREATE INDEX webhook_deliveries_account ON webhook_deliveries (account_id, created_at_ms);
         CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id) WHERE state IN ('pending', 'delivering');
+        CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (finished_at_ms) WHERE state IN ('delivered', 'failed');
+        CREATE INDEX webhook_deliveries_event ON webhook_deliveries (event_id);
         """
     }
 }

@@ -50,32 +50,6 @@ public struct WebhookDeliveries: Sendable {
         case failed(status: Int?, error: String)
     }
 
-    public enum ResendOutcome: Sendable, Equatable {
-        case scheduled
-        case notFound
-        /// An attempt is under way; its outcome is still to come.
-        case inProgress
-        case endpointDeleted
-    }
-
-    /// A delivery as its account sees it.
-    public struct Summary: Sendable, Equatable {
-        public var id: String
-        public var eventID: String
-        public var type: String
-        public var jobID: String
-        public var endpointID: String
-        public var url: String
-        public var state: String
-        public var attempts: Int
-        public var nextAttemptAtMilliseconds: Int64?
-        public var lastAttemptAtMilliseconds: Int64?
-        public var lastStatus: Int?
-        public var lastError: String?
-        public var finishedAtMilliseconds: Int64?
-        public var createdAtMilliseconds: Int64
-    }
-
     /// PostgreSQL's `NOTIFY` channel of a job end with deliveries: delivery loops on every
     /// host listen to it.
     public static let wakeupChannel = "auris_webhooks"
@@ -202,62 +176,6 @@ public struct WebhookDeliveries: Sendable {
         let doublings = min(max(attempt - 1, 0), 40)
         let capped = Double(min(configuration.maxRetryMilliseconds, configuration.firstRetryMilliseconds << Int64(min(doublings, 30))))
         return Int64(capped * Double.random(in: 0.5...1.0))
-    }
-
-    /// Schedules a new attempt of one of the account's deliveries now, with the same
-    /// event id and body, and a fresh retry window.
-    public func resend(_ id: String, of account: AccountID) async throws -> ResendOutcome {
-        let now = clock.nowMilliseconds
-        return try await database.writeLockingRows { db in
-            let found = try db.queryFirst(
-                """
-                SELECT d.state, e.deleted_at_ms FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-                WHERE d.id = ? AND d.account_id = ?
-                """,
-                id, account.rawValue
-            ) { row in (state: row["state"] as String, deleted: (row["deleted_at_ms"] as Int64?) != nil) }
-            guard let found else { return .notFound }
-            guard !found.deleted else { return .endpointDeleted }
-            guard found.state != "delivering" else { return .inProgress }
-            let updated = try db.queryFirst(
-                """
-                UPDATE webhook_deliveries SET state = 'pending', due_at_ms = ?, give_up_at_ms = ?, finished_at_ms = NULL
-                WHERE id = ? AND state = ?
-                RETURNING id
-                """,
-                now, now + WebhookEvents.retryWindowMilliseconds, id, found.state
-            ) { row in row["id"] as String }
-            guard updated != nil else { return .inProgress }
-            try db.notify(channel: Self.wakeupChannel)
-            return .scheduled
-        }
-    }
-
-    /// The account's latest deliveries, newest first.
-    public func recent(of account: AccountID, limit: Int = 50) async throws -> [Summary] {
-        try await database.read { db in
-            try db.query(
-                """
-                SELECT d.id, d.event_id, v.type, v.job_id, d.endpoint_id, e.url, d.state, d.attempts, d.due_at_ms,
-                    d.last_attempt_at_ms, d.last_status, d.last_error, d.finished_at_ms, d.created_at_ms
-                FROM webhook_deliveries d
-                JOIN webhook_events v ON v.id = d.event_id
-                JOIN webhook_endpoints e ON e.id = d.endpoint_id
-                WHERE d.account_id = ? ORDER BY d.created_at_ms DESC, d.id DESC LIMIT ?
-                """,
-                account.rawValue, min(max(limit, 1), 200)
-            ) { row in
-                let state: String = row["state"]
-                let status: Int64? = row["last_status"]
-                return Summary(
-                    id: row["id"], eventID: row["event_id"], type: row["type"], jobID: row["job_id"],
-                    endpointID: row["endpoint_id"], url: row["url"], state: state, attempts: row["attempts"],
-                    nextAttemptAtMilliseconds: state == "pending" ? row["due_at_ms"] : nil,
-                    lastAttemptAtMilliseconds: row["last_attempt_at_ms"], lastStatus: status.map { Int($0) },
-                    lastError: row["last_error"], finishedAtMilliseconds: row["finished_at_ms"],
-                    createdAtMilliseconds: row["created_at_ms"])
-            }
-        }
     }
 
     private static func endpoint(_ id: String, now: Int64, in db: any SQLConnection) throws -> (url: String, secrets: [String])? {
