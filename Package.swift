@@ -68,6 +68,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -118,8 +119,12 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
-                "Queue", "Dubbing", "Database", "MediaStore",
+                "Queue", "Dubbing", "Database", "MediaStore", "HTTPTransport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -127,7 +132,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Queue", "Billing", "Payments", "Media", "Database", "Dubbing", "MediaStore",
+                "Queue", "Billing", "Payments", "Media", "Database", "Dubbing", "MediaStore", "HTTPTransport",
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -146,7 +151,7 @@ let package = Package(
         .executableTarget(
             name: "auris",
             dependencies: [
-                "Database", "Billing", "Payments", "Queue", "Media", "Dubbing", "Worker", "API", "MediaStore",
+                "Database", "Billing", "Payments", "Queue", "Media", "Dubbing", "Worker", "API", "MediaStore", "HTTPTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -260,6 +265,14 @@ let package = Package(
             name: "WorkerTests",
             dependencies: [
                 "Worker", "Queue", "Billing", "Database", "Dubbing", "Media", "AurisTestSupport", "MediaStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WebhooksTests",
+            dependencies: [
+                "Worker", "API", "Queue", "Billing", "Database", "HTTPTransport", "AurisTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

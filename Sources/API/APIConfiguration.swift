@@ -1,4 +1,5 @@
 import Dubbing
+public import HTTPTransport
 public import MediaStore
 public import Queue
 
@@ -42,6 +43,8 @@ public struct APIConfiguration: Sendable {
     /// `AURIS_METRICS_TOKEN`: when set, `/metrics` answers only `Authorization: Bearer <token>`.
     public var metricsToken: String?
     public var queue = JobQueue.Configuration()
+    /// Where webhook endpoints may point (`AURIS_WEBHOOK_ALLOW_PRIVATE`).
+    public var webhookDestinations = DestinationPolicy()
     public var signIn = SignInConfiguration()
 
     public init(dataDirectory: String) {

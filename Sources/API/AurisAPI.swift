@@ -79,6 +79,9 @@ public enum AurisAPI {
         authenticated.delete("dub/:id", use: dubs.cancel)
         authenticated.get("credits", use: credits.credits)
         authenticated.post("checkout", use: checkout.checkout)
+        WebhookRoutes.register(on: authenticated, routes: WebhookRoutes(
+            endpoints: WebhookEndpoints(database: database, clock: clock),
+            deliveries: WebhookDeliveries(database: database, clock: clock), destinations: configuration.webhookDestinations))
         // Last: it sees only requests no route above matched.
         router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
         return router

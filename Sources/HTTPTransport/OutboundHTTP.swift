@@ -91,7 +91,7 @@ public enum OutboundHTTP {
         }
     }
 
-    private static func withDeadline<T: Sendable>(
+    static func withDeadline<T: Sendable>(
         seconds: Double, _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         try await withThrowingTaskGroup(of: T?.self) { group in

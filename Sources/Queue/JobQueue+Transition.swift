@@ -83,6 +83,8 @@ extension JobQueue {
         }
         // A job back in the queue may be claimed by an idle worker on any host.
         if target == .queued { try db.notify(channel: JobQueue.wakeupChannel) }
+        // The end of a job and its webhook deliveries commit together (docs/ARCHITECTURE.md, "Webhooks").
+        if target.isFinished { try WebhookEvents.record(jobID: jobID, account: updated.account, state: target, now: now, in: db) }
         try notifyChange(watchedUntilMilliseconds: updated.watchedUntil, now: now, in: db)
         func count(_ state: JobState) -> Int { (target == state ? 1 : 0) - (transition.from == state ? 1 : 0) }
         try Lanes(db: db).adjust(

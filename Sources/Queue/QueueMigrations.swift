@@ -138,6 +138,7 @@ public enum QueueMigrations {
             ALTER TABLE jobs ADD COLUMN watched_until_ms BIGINT;
             """),
         Migration("queue.5.media_rows", sqlite: Self.mediaRows(integer: "INTEGER"), postgresql: Self.mediaRows(integer: "BIGINT")),
+        webhooks,
     ]
 
     /// Media is removed by rows, never by listing a store (docs/ARCHITECTURE.md, "Media

@@ -26,6 +26,9 @@ public struct DubbingWorker: Service {
     let maintenanceWake = WakeSignal()
     let logger: Logger
     let database: any SQLDatabase
+    let webhooks: WebhookDeliverer?
+    /// The delivery loop waits on this.
+    let webhookWake = WakeSignal()
 
     public init(
         configuration: WorkerConfiguration, database: any SQLDatabase, queueConfiguration: JobQueue.Configuration,
@@ -44,6 +47,7 @@ public struct DubbingWorker: Service {
         sweeper = Sweeper(
             files: files, queue: queue, media: configuration.media, resultTTLHours: configuration.resultTTLHours, clock: clock,
             logger: logger)
+        webhooks = configuration.webhooks.map { WebhookDeliverer(database: database, configuration: $0, clock: clock, logger: logger) }
     }
 
     public func run() async throws {
@@ -54,18 +58,25 @@ public struct DubbingWorker: Service {
         // On PostgreSQL a job queued on another host wakes this worker too.
         let subscription = database.subscribe(channel: JobQueue.wakeupChannel) { [wake] in wake.wake(1) }
         defer { subscription?.stop() }
+        let webhookSubscription = webhooks == nil
+            ? nil : database.subscribe(channel: WebhookDeliveries.wakeupChannel) { [webhookWake] in webhookWake.wakeAll() }
+        defer { webhookSubscription?.stop() }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 for slot in 0..<configuration.concurrency {
                     group.addTask { await runSlot(slot) }
                 }
                 group.addTask { await maintain() }
+                if let webhooks {
+                    group.addTask { await webhooks.run(isDone: { draining.isDraining }, wake: webhookWake) }
+                }
             }
         } onGracefulShutdown: {
             logger.info("draining: no new jobs; running jobs have \(configuration.shutdownGraceMilliseconds) ms to finish")
             draining.begin(graceMilliseconds: configuration.shutdownGraceMilliseconds)
             wake.wakeAll()
             maintenanceWake.wakeAll()
+            webhookWake.wakeAll()
         }
         logger.info("worker stopped")
     }

@@ -26,6 +26,8 @@ public struct WorkerConfiguration: Sendable {
     /// How often results past their TTL, abandoned uploads and the work folders of
     /// finished jobs are removed.
     public var sweepIntervalMilliseconds: Int64 = 600_000
+    /// Completion webhooks this process delivers; nil delivers none.
+    public var webhooks: WebhookDelivery?
 
     public init(workerID: String, dataDirectory: String) {
         self.workerID = workerID

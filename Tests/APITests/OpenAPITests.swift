@@ -47,6 +47,12 @@ import Testing
         .init(method: "POST", path: "/api/keys"): [201, 400, 401, 403, 409, 413],
         .init(method: "GET", path: "/api/keys"): [200, 401],
         .init(method: "DELETE", path: "/api/keys/{id}"): [200, 401, 403, 404],
+        .init(method: "POST", path: "/api/webhooks"): [201, 400, 401, 403, 409, 413, 422],
+        .init(method: "GET", path: "/api/webhooks"): [200, 401],
+        .init(method: "DELETE", path: "/api/webhooks/{id}"): [200, 401, 403, 404],
+        .init(method: "POST", path: "/api/webhooks/{id}/rotate"): [200, 401, 403, 404],
+        .init(method: "GET", path: "/api/webhooks/deliveries"): [200, 401],
+        .init(method: "POST", path: "/api/webhooks/deliveries/{id}/resend"): [202, 401, 403, 404, 409],
     ]
 
     static func specText() throws -> String {

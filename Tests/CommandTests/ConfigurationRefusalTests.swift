@@ -28,6 +28,8 @@ import Testing
         Case(arguments: ["serve"], environment: ["AURIS_SIGNUP": "maybe"], message: "AURIS_SIGNUP must be open or closed, not maybe"),
         Case(arguments: ["serve"], environment: ["AURIS_SIGNUP_CREDITS": "-1"], message: "AURIS_SIGNUP_CREDITS must be 0 to 1000000, not -1"),
         Case(arguments: ["up"], environment: ["AURIS_ACCOUNT_MAX_STREAMS": "0"], message: "AURIS_ACCOUNT_MAX_STREAMS must be 1 to 64, not 0"),
+        Case(arguments: ["up"], environment: ["AURIS_WEBHOOK_TIMEOUT_SECONDS": "0"], message: "AURIS_WEBHOOK_TIMEOUT_SECONDS must be 1 to 60, not 0"),
+        Case(arguments: ["worker"], environment: ["AURIS_WEBHOOK_ALLOW_PRIVATE": "2"], message: "AURIS_WEBHOOK_ALLOW_PRIVATE must be 0 to 1, not 2"),
     ]
 
     @Test(arguments: cases)

@@ -15,6 +15,7 @@ from helpers import (BASE, PASSWORD, PHONE, accessibility_violations, api, as_st
                      fake_latency, fill_and_submit, go, new_email, open_page, post_json, quit_browser, screenshot,
                      sign_up, two_speaker_clip, upload, video_clip, visible, wait, JOB_TIMEOUT_SECONDS)
 from journey import SAYS, accounts, stranger_journey
+from test_webhooks import test_webhooks_page_adds_an_endpoint_lists_a_delivery_and_resends_it  # noqa: F401 (run by main)
 
 def test_a_stranger_signs_up_in_french_dubs_and_buys_pro():
     stranger_journey("fr")

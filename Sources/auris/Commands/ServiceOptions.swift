@@ -56,6 +56,7 @@ struct ServiceOptions: ParsableArguments {
         }
         configuration.queue = try Self.queueConfiguration()
         configuration.signIn = try Self.signInConfiguration()
+        configuration.webhookDestinations = try Self.webhookDestinations()
         return configuration
     }
 

@@ -33,6 +33,7 @@ struct UpCommand: AsyncParsableCommand {
         let workerConfiguration = try workerOptions.configuration(workerID: "up", dataDirectory: api.dataDirectory)
         let queueConfiguration = try ServiceOptions.queueConfiguration()
         _ = try service.engine()
+        _ = try service.webhookDelivery()
         // Migrate once here, before the children open the same file.
         let database = try await service.data.openDatabase()
         let queue = JobQueue(database: database, configuration: queueConfiguration)

@@ -23,6 +23,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let id = workerID ?? Environment.value("AURIS_WORKER_ID") ?? Self.defaultWorkerID()
         var configuration = try workerOptions.configuration(workerID: id, dataDirectory: service.data.resolvedDataDirectory)
         configuration.media = try service.data.openMediaStore()
+        configuration.webhooks = try service.webhookDelivery()
         let queueConfiguration = try ServiceOptions.queueConfiguration()
         let engine = try service.engine()
         let database = try await service.data.openDatabase()

@@ -8,6 +8,7 @@ import { DubView } from './dub.js';
 import { credits as creditsText, setLanguage, t, translatePage } from './i18n.js';
 import { JobsView } from './jobs.js';
 import { KeysView } from './keys.js';
+import { WebhooksView } from './webhooks.js';
 import { describeError } from './messages.js';
 import { clearNotices, notify, showMessage } from './notices.js';
 
@@ -17,6 +18,7 @@ const VIEWS = ['dub', 'jobs', 'credits', 'keys'];
 const jobs = new JobsView();
 const credits = new CreditsView();
 const keys = new KeysView();
+const webhooks = new WebhooksView();
 const dub = new DubView({
   onQueued: () => {
     jobs.refresh();
@@ -40,7 +42,10 @@ function show(view, { focus }) {
     credits.refresh();
     credits.loadPlans();
   }
-  if (view === 'keys') keys.refresh();
+  if (view === 'keys') {
+    keys.refresh();
+    webhooks.refresh();
+  }
   if (view === 'dub') dub.loadLanguages();
 }
 
@@ -108,6 +113,7 @@ function forget() {
   jobs.reset();
   credits.reset();
   keys.reset();
+  webhooks.reset();
   clearNotices();
   currentView = null;
   history.replaceState(null, '', location.pathname);

@@ -63,14 +63,8 @@ export class KeysView {
     }
   }
 
-  async copy() {
-    try {
-      await navigator.clipboard.writeText($('#key-value').textContent);
-      $('#key-copy').textContent = t('keys.copied');
-    } catch {
-      // no clipboard (plain HTTP): the key stays selectable on the page
-      getSelection().selectAllChildren($('#key-value'));
-    }
+  copy() {
+    return copyShown($('#key-value'), $('#key-copy'));
   }
 
   async revoke(key, button) {
@@ -83,5 +77,16 @@ export class KeysView {
       button.disabled = false;
       notify('error', describeError(error).text, { id: `key-${key.id}` });
     }
+  }
+}
+
+/** Copies a value shown once (a key, a secret) and says so on its button. */
+export async function copyShown(value, button) {
+  try {
+    await navigator.clipboard.writeText(value.textContent);
+    button.textContent = t('keys.copied');
+  } catch {
+    // no clipboard (plain HTTP): the value stays selectable on the page
+    getSelection().selectAllChildren(value);
   }
 }
