@@ -23,3 +23,8 @@ static inline int cffmpeg_refuse_io_open(struct AVFormatContext *s, AVIOContext 
     (void)s; (void)pb; (void)url; (void)flags; (void)options;
     return AVERROR(EPERM);
 }
+
+// glibc (2.34+) has it, but declares it only for _GNU_SOURCE: every descriptor from
+// `lowest` up is closed in a spawned child, however many the parent holds.
+#include <spawn.h>
+extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int lowest);

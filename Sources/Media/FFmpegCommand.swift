@@ -73,17 +73,15 @@ public struct FFmpegCommand: Sendable {
     /// - Throws: `FFmpegError` when it cannot start, exits with a non-zero status,
     ///   runs out of time, or the calling task is cancelled.
     public func run() async throws(FFmpegError) -> [UInt8] {
-        let process = Process()
-        // `env` finds the tool in PATH and execs it in place, so signals reach the tool itself.
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [self.executable] + self.arguments
         let standardOutput = Pipe()
         let standardError = Pipe()
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = standardOutput
-        process.standardError = standardError
-
-        let child = FFmpegChildProcess(process: process, terminationGraceSeconds: self.terminationGraceSeconds)
+        // `env` finds the tool in PATH and execs it in place, so signals reach the tool itself.
+        let child = FFmpegChildProcess(
+            .init(
+                executablePath: "/usr/bin/env", arguments: [self.executable] + self.arguments,
+                standardOutput: standardOutput.fileHandleForWriting.fileDescriptor,
+                standardError: standardError.fileHandleForWriting.fileDescriptor),
+            terminationGraceSeconds: self.terminationGraceSeconds)
         let result = await withTaskCancellationHandler {
             await self.launchAndWait(child, standardOutput: standardOutput, standardError: standardError)
         } onCancel: {
@@ -99,6 +97,9 @@ public struct FFmpegCommand: Sendable {
     ) async -> Result<[UInt8], FFmpegError> {
         do {
             try child.launch()
+            // The child holds its own copies: with ours closed, its exit ends the drains.
+            try? standardOutput.fileHandleForWriting.close()
+            try? standardError.fileHandleForWriting.close()
         } catch {
             if child.stopReason == .canceled {
                 return .failure(FFmpegError(code: .canceled, commandLine: self.commandLine))
