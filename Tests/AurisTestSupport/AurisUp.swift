@@ -27,7 +27,7 @@ public final class AurisUp: @unchecked Sendable {
         for (key, value) in environment { merged[key] = value }
         process.environment = merged
         let logPath = dataDirectory + "/up.log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardOutput = log
         process.standardError = log

@@ -1,6 +1,6 @@
 import Database
 import Foundation
-public import Queue
+import Queue
 import Payments
 import Synchronization
 

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A tiny video made with the `ffmpeg` command line at test time: a test pattern at
 /// 64x36, 5 frames a second, and a sine, in the container the file name's extension

@@ -42,7 +42,7 @@ final class MotoServer {
         process.standardInput = input
         process.standardOutput = output
         let log = folder.appending("moto.log")
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: log)
         try process.run()
         let reader = output.fileHandleForReading

@@ -88,8 +88,10 @@ import Glibc
         #expect(stats.duplicates.isEmpty)
         #expect(try await up.stop() == 0)
         #expect(try await AurisStore.violations(in: fixture.database) == [])
-        // Only the result is left: the upload went with its job's end.
-        try await waitUntil("only the result to be left") { try await fixture.leftoverJobFiles() == ["results/\(id).mp3"] }
+        // Only the result and its transcript are left: the upload went with its job's end.
+        try await waitUntil("only the result and its transcript to be left") {
+            try await Set(fixture.leftoverJobFiles()) == ["results/\(id).mp3", "results/\(id).transcript.json"]
+        }
     }
 
     @Test func transientFaultsAreRetriedAndChargedOnce() async throws {

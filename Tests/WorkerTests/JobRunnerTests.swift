@@ -163,7 +163,7 @@ import Testing
         let (engine, run) = try await fixture.startBlockingRun(claimed, queue: runnerQueue)
 
         // Hold the write lock for 300 ms: every heartbeat in that time fails as busy.
-        try await fixture.store.database.write { _ in usleep(300_000) }
+        _ = try await fixture.store.database.write { _ in usleep(300_000) }
         let progressAfterLock = try #require(try await fixture.job(job.id)).progress
         try await waitFor("a heartbeat after the lock") { try await fixture.job(job.id)!.progress > progressAfterLock }
         engine.release()

@@ -46,7 +46,7 @@ import Testing
         let uploadFolder = directory.path + "/uploads/up_legacy"
         try FileManager.default.createDirectory(atPath: uploadFolder, withIntermediateDirectories: true)
         for name in ["source", "subtitles"] {
-            FileManager.default.createFile(atPath: uploadFolder + "/" + name, contents: Data("upload".utf8))
+            _ = FileManager.default.createFile(atPath: uploadFolder + "/" + name, contents: Data("upload".utf8))
         }
         #expect(try await queue.hasUnfinishedJob(uploadID: "up_legacy"))
 

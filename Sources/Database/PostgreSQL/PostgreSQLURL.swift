@@ -1,5 +1,5 @@
 import Foundation
-public import PostgresNIO
+import PostgresNIO
 import NIOSSL
 
 /// Where a PostgreSQL database is: `postgres://user:password@host:port/dbname`, with

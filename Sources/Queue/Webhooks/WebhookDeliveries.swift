@@ -1,4 +1,4 @@
-public import Billing
+import Billing
 public import Database
 
 /// Deliveries of webhook events: claimed by any worker under a lease, finished by the
