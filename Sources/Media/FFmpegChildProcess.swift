@@ -26,7 +26,8 @@ final class FFmpegChildProcess: Sendable {
     }
 
     private struct State {
-        var launched = false
+        /// Set once the child is spawned.
+        var pid: pid_t?
         var exit: Exit?
         var stopReason: StopReason?
         var exitWaiters: [CheckedContinuation<Exit, Never>] = []
@@ -43,7 +44,6 @@ final class FFmpegChildProcess: Sendable {
 
     // Launch and signals happen under `state`'s lock, so a stop never races the launch.
     private let launchRequest: Launch
-    private let pid = Mutex<pid_t>(0)
     private let state = Mutex(State())
     private let terminationGraceSeconds: Double
 
@@ -59,8 +59,7 @@ final class FFmpegChildProcess: Sendable {
         try self.state.withLock { state in
             if state.stopReason != nil { throw CancellationError() }
             let pid = try Self.spawn(self.launchRequest)
-            self.pid.withLock { $0 = pid }
-            state.launched = true
+            state.pid = pid
             // A thread of its own blocks in waitpid: the cooperative pool is never held.
             Thread.detachNewThread { [self] in
                 var status: Int32 = 0
@@ -104,15 +103,15 @@ final class FFmpegChildProcess: Sendable {
         let signalled = self.state.withLock { state -> Bool in
             guard state.stopReason == nil, state.exit == nil else { return false }
             state.stopReason = reason
-            guard state.launched else { return false }
-            kill(self.pid.withLock { $0 }, SIGTERM)
+            guard let pid = state.pid else { return false }
+            kill(pid, SIGTERM)
             return true
         }
         guard signalled else { return }
         DispatchQueue.global().asyncAfter(deadline: .now() + self.terminationGraceSeconds) { [self] in
             self.state.withLock { state in
                 // Checked under the lock that the exit handler also takes, so a reaped pid is never signalled.
-                if state.exit == nil { kill(self.pid.withLock { $0 }, SIGKILL) }
+                if state.exit == nil, let pid = state.pid { kill(pid, SIGKILL) }
             }
         }
     }
