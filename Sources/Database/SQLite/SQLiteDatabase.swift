@@ -58,7 +58,8 @@ public final class SQLiteDatabase: SQLDatabase {
                 path: path, readOnly: false,
                 busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
                 synchronous: configuration.synchronous
-            )
+            ),
+            processLock: ProcessWriteLock(databasePath: path)
         )
         readers = try (0..<configuration.readerCount).map { index in
             try SerializedConnection(
