@@ -60,7 +60,8 @@ public final class SQLiteDatabase: SQLDatabase {
                 path: path, readOnly: false,
                 busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
                 synchronous: configuration.synchronous
-            )
+            ),
+            processLock: ProcessWriteLock(databasePath: path)
         )
         readers = try SQLiteReaderPool(
             initialCount: configuration.readerCount, maxConnections: max(configuration.readerCount, configuration.maxReaderCount)
