@@ -27,6 +27,10 @@ struct PieceWriter {
         self.stop = stop
     }
 
+    /// LAME's fast mode: only a speech model hears the pieces, and it cost a third less
+    /// CPU than LAME's default (0.6 s against 1.0 s for 5 minutes of noise at 16 kHz).
+    static let quality = 7
+
     static func fileName(_ index: Int) -> String {
         "piece\(WorkFolder.padded(index, width: 3)).mp3"
     }
@@ -54,7 +58,8 @@ struct PieceWriter {
     private mutating func startPiece() throws(AudioCodecError) {
         let fileName = Self.fileName(pieces.count)
         encoder = try MP3Encoder(
-            path: "\(folder)/\(fileName)", sampleRate: sampleRate, bitsPerSecond: bitsPerSecond, maxBytes: maxPieceBytes, stop: stop)
+            path: "\(folder)/\(fileName)", sampleRate: sampleRate, bitsPerSecond: bitsPerSecond, maxBytes: maxPieceBytes,
+            quality: Self.quality, stop: stop)
         // Exact: 16 kHz is 16 samples a millisecond.
         let offsetMilliseconds = samplesSeen * 1000 / Int64(sampleRate)
         pieces.append((PreparedPiece(fileName: fileName, offsetMilliseconds: offsetMilliseconds), 0))

@@ -31,6 +31,7 @@ public final class CodecStop: Sendable {
     ///
     /// Decoding or encoding a long file is seconds of CPU: on one of the few cooperative
     /// threads it would hold back every other task of the process (heartbeats, HTTP).
+    @discardableResult
     public static func run<Value: Sendable>(
         timeLimitSeconds: Double,
         _ body: @escaping @Sendable (CodecStop) throws(AudioCodecError) -> Value

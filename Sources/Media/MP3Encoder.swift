@@ -36,8 +36,13 @@ public final class MP3Encoder {
 
     /// Creates `path` and writes the MP3 header.
     ///
-    /// - Parameter maxBytes: the file may not grow past this (`output_too_large`).
-    public init(path: String, sampleRate: Int, bitsPerSecond: Int, maxBytes: Int64, stop: CodecStop) throws(AudioCodecError) {
+    /// - Parameters:
+    ///   - maxBytes: the file may not grow past this (`output_too_large`).
+    ///   - quality: LAME's search effort, 0 (best, slowest) to 9 (fastest); nil: LAME's
+    ///     default (3), which the ffmpeg command also uses.
+    public init(
+        path: String, sampleRate: Int, bitsPerSecond: Int, maxBytes: Int64, quality: Int? = nil, stop: CodecStop
+    ) throws(AudioCodecError) {
         AudioProbe.silenceLibavLogging()
         guard let encoder = avcodec_find_encoder_by_name("libmp3lame") else {
             throw .encoderFailed("this libavcodec has no libmp3lame encoder")
@@ -57,6 +62,7 @@ public final class MP3Encoder {
             codec.pointee.sample_rate = Int32(sampleRate)
             codec.pointee.bit_rate = Int64(bitsPerSecond)
             codec.pointee.time_base = AVRational(num: 1, den: Int32(sampleRate))
+            if let quality { codec.pointee.compression_level = Int32(quality) }
             let opened = avcodec_open2(codec, encoder, nil)
             guard opened >= 0 else {
                 throw .encoderFailed("libmp3lame refused \(sampleRate) Hz at \(bitsPerSecond) bit/s (\(DemuxerInput.errorText(opened)))")

@@ -13,14 +13,16 @@ import Testing
         }
     }
 
-    @Test(arguments: [(16_000, 64_000), (24_000, 96_000)])
-    func encodesAnMP3TheProbeMeasures(sampleRate: Int, bitsPerSecond: Int) async throws {
+    /// The prepare step's pieces (LAME's fast mode) and the result (LAME's default).
+    @Test(arguments: [(16_000, 64_000, 7), (24_000, 96_000, nil)] as [(Int, Int, Int?)])
+    func encodesAnMP3TheProbeMeasures(sampleRate: Int, bitsPerSecond: Int, quality: Int?) async throws {
         let folder = try TemporaryDirectory("auris-encoder")
         defer { folder.remove() }
         let path = folder.appending("speech.mp3")
         let samples = Self.sine(seconds: 2.5, sampleRate: sampleRate)
         let size = try await CodecStop.run(timeLimitSeconds: 60) { stop throws(AudioCodecError) in
-            let encoder = try MP3Encoder(path: path, sampleRate: sampleRate, bitsPerSecond: bitsPerSecond, maxBytes: 1 << 20, stop: stop)
+            let encoder = try MP3Encoder(
+                path: path, sampleRate: sampleRate, bitsPerSecond: bitsPerSecond, maxBytes: 1 << 20, quality: quality, stop: stop)
             // In uneven chunks, as a decoder hands them over.
             var offset = 0
             for length in [1, 1000, 4_608, 30_000, 100_000] where offset < samples.count {
