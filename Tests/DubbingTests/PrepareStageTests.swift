@@ -34,12 +34,17 @@ import Testing
         }
     }
 
+    /// The stage over the folder's `work/`, with the provider's limit unless told.
+    static func stage(in folder: TemporaryDirectory, maxPieceBytes: Int = 24 << 20) -> PrepareStage {
+        PrepareStage(folder: WorkFolder(path: folder.appending("work")), maxPieceBytes: maxPieceBytes, ffmpegTimeoutSeconds: 60)
+    }
+
     @Test func aLongSourceIsCutIntoPiecesAtExactOffsets() async throws {
         let folder = try TemporaryDirectory("auris-prepare")
         defer { folder.remove() }
         let source = try await Self.silenceThenTone(at: folder.appending("source.wav"))
         // 48,889 bytes hold 5.5 s at 64 kbit/s with a tenth spare: 12 s make three pieces of 4.5 s at most.
-        let stage = PrepareStage(folder: WorkFolder(path: folder.appending("work")), maxPieceBytes: 48_889, ffmpegTimeoutSeconds: 60)
+        let stage = Self.stage(in: folder, maxPieceBytes: 48_889)
         let pieces = try await stage.run(sourcePath: source, durationMilliseconds: 12_000)
 
         #expect(pieces.map(\.fileName) == ["piece000.mp3", "piece001.mp3", "piece002.mp3"])
@@ -68,7 +73,7 @@ import Testing
         let folder = try TemporaryDirectory("auris-prepare")
         defer { folder.remove() }
         let source = try await Tone(seconds: 3).write(to: folder.appending("source.wav"))
-        let stage = PrepareStage(folder: WorkFolder(path: folder.appending("work")), maxPieceBytes: 24 << 20, ffmpegTimeoutSeconds: 60)
+        let stage = Self.stage(in: folder)
         let first = try await stage.run(sourcePath: source, durationMilliseconds: 3_000)
         #expect(first == [PreparedPiece(fileName: "piece000.mp3", offsetMilliseconds: 0)])
         // The source is gone: only the saved pieces can answer.
@@ -80,7 +85,7 @@ import Testing
         let folder = try TemporaryDirectory("auris-prepare")
         defer { folder.remove() }
         let source = try folder.write("this is not audio", to: "source.mp3")
-        let stage = PrepareStage(folder: WorkFolder(path: folder.appending("work")), maxPieceBytes: 24 << 20, ffmpegTimeoutSeconds: 60)
+        let stage = Self.stage(in: folder)
         let error = await #expect(throws: DubbingError.self) { try await stage.run(sourcePath: source, durationMilliseconds: 3_000) }
         #expect(error?.code == "invalid_audio")
         #expect(error?.isTransient == false)
@@ -91,7 +96,7 @@ import Testing
         let folder = try TemporaryDirectory("auris-prepare")
         defer { folder.remove() }
         let source = try await Tone(seconds: 0.1).write(to: folder.appending("source.wav"))
-        let stage = PrepareStage(folder: WorkFolder(path: folder.appending("work")), maxPieceBytes: 24 << 20, ffmpegTimeoutSeconds: 60)
+        let stage = Self.stage(in: folder)
         let error = await #expect(throws: DubbingError.self) { try await stage.run(sourcePath: source, durationMilliseconds: 100) }
         #expect(error?.code == "invalid_audio")
     }
