@@ -67,8 +67,7 @@ struct AssembleStage: Sendable {
             try self.folder.rename(temporary, to: outputPath)
             return
         }
-        var arguments = ["-f", "s16le", "-ar", "\(ClipFitter.sampleRate)", "-ac", "1", "-i", trackPath]
-        if request.keepBackground || request.video != nil { arguments += ["-i", sourcePath] }
+        var arguments = ["-f", "s16le", "-ar", "\(ClipFitter.sampleRate)", "-ac", "1", "-i", trackPath, "-i", sourcePath]
         var dubbedTrack = "0:a"
         if request.keepBackground {
             // The original at 60 %, compressed hard by the dub's own level (a sidechain):

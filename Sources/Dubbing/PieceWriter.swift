@@ -60,7 +60,7 @@ struct PieceWriter {
         encoder = try MP3Encoder(
             path: "\(folder)/\(fileName)", sampleRate: sampleRate, bitsPerSecond: bitsPerSecond, maxBytes: maxPieceBytes,
             quality: Self.quality, stop: stop)
-        // Exact: 16 kHz is 16 samples a millisecond.
+        // Exact when pieces are whole milliseconds long, as `PrepareStage` makes them.
         let offsetMilliseconds = samplesSeen * 1000 / Int64(sampleRate)
         pieces.append((PreparedPiece(fileName: fileName, offsetMilliseconds: offsetMilliseconds), 0))
     }
