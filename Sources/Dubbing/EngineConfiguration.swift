@@ -33,7 +33,7 @@ public struct EngineConfiguration: Sendable {
     public var transcriptionTimeoutSeconds: Double
     /// `AURIS_SPEECH_CONCURRENCY`: speech requests in flight per job.
     public var speechConcurrency: Int
-    /// Limit of one ffmpeg or espeak-ng run.
+    /// Limit of one ffmpeg or espeak-ng run, and of one in-process decode or encode.
     public var ffmpegTimeoutSeconds: Double
     /// The most a clip is sped up to fit its slot; what still does not fit is cut with a fade.
     public var maxTempo: Double
