@@ -17,6 +17,8 @@ final class GroupCommitWriter: Sendable {
     private let connection: SQLiteConnection
     /// Held around each batch, so writers of other processes wait in the kernel.
     private let processLock: ProcessWriteLock?
+    /// How long to wait for the process lock: the connection's own busy timeout.
+    private let busyTimeoutMilliseconds: Int32
     private let state = Mutex(State())
 
     private struct State {
@@ -24,10 +26,11 @@ final class GroupCommitWriter: Sendable {
         var draining = false
     }
 
-    init(label: String, connection: SQLiteConnection, processLock: ProcessWriteLock?) {
+    init(label: String, connection: SQLiteConnection, processLock: ProcessWriteLock?, busyTimeoutMilliseconds: Int32) {
         queue = DispatchQueue(label: label)
         self.connection = connection
         self.processLock = processLock
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
     }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
@@ -54,14 +57,14 @@ final class GroupCommitWriter: Sendable {
                 return state.pending.isEmpty
             }
             if idle { return }
-            processLock?.lock()
+            let holdsProcessLock = processLock?.lock(timeoutMilliseconds: busyTimeoutMilliseconds) ?? false
             let batch: [any PendingWrite] = state.withLock { state in
                 let batch = Array(state.pending.prefix(Self.maxBatchCount))
                 state.pending.removeFirst(batch.count)
                 return batch
             }
             commit(batch)
-            processLock?.unlock()
+            if holdsProcessLock { processLock?.unlock() }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A lock file beside the database (`<file>-writelock`) that every writer connection
 /// holds, with `flock`, from before its `BEGIN IMMEDIATE` until after its `COMMIT`.
@@ -24,13 +25,55 @@ final class ProcessWriteLock: Sendable {
 
     deinit { close(descriptor) }
 
-    /// Blocks until this connection holds the lock. A lock that cannot be taken (a
-    /// file system without `flock`) is skipped: SQLite's busy handler still serializes.
-    func lock() {
-        while flock(descriptor, LOCK_EX) != 0, errno == EINTR {}
+    /// Blocks until this connection holds the lock, for at most `timeoutMilliseconds`
+    /// (the connection's busy timeout): a writer of another process that holds it longer
+    /// (stopped, or a test holding it on purpose) must not hang this one. On false the
+    /// caller goes on without it, and SQLite's busy handler decides, as it always did. A
+    /// lock that cannot be taken at all (a file system without `flock`) is skipped.
+    func lock(timeoutMilliseconds: Int32) -> Bool {
+        if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return true }
+        guard errno == EWOULDBLOCK else { return false }
+        // `flock` has no timeout: a thread of its own waits in the kernel, and this one
+        // waits for it with one. A wait given up on releases the lock as soon as it gets it.
+        let wait = AbandonableWait()
+        let descriptor = descriptor
+        let waiter = Thread {
+            while flock(descriptor, LOCK_EX) != 0, errno == EINTR {}
+            if !wait.deliver() { _ = flock(descriptor, LOCK_UN) }
+        }
+        waiter.start()
+        return wait.receive(timeoutMilliseconds: Int(timeoutMilliseconds))
     }
 
     func unlock() {
         _ = flock(descriptor, LOCK_UN)
+    }
+}
+
+/// A lock taken on another thread, handed over once or, after the time limit, refused.
+private final class AbandonableWait: Sendable {
+    private enum State { case waiting, delivered, abandoned }
+    private let state = Mutex(State.waiting)
+    private let delivered = DispatchSemaphore(value: 0)
+
+    /// From the waiting thread: false when the receiver gave up (release the lock).
+    func deliver() -> Bool {
+        let taken = state.withLock { state in
+            guard state == .waiting else { return false }
+            state = .delivered
+            return true
+        }
+        if taken { delivered.signal() }
+        return taken
+    }
+
+    /// True when the lock was handed over in time.
+    func receive(timeoutMilliseconds: Int) -> Bool {
+        if delivered.wait(timeout: .now() + .milliseconds(timeoutMilliseconds)) == .success { return true }
+        return state.withLock { state in
+            if state == .delivered { return true }
+            state = .abandoned
+            return false
+        }
     }
 }

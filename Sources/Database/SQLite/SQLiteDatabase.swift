@@ -61,7 +61,8 @@ public final class SQLiteDatabase: SQLDatabase {
                 busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
                 synchronous: configuration.synchronous
             ),
-            processLock: ProcessWriteLock(databasePath: path)
+            processLock: ProcessWriteLock(databasePath: path),
+            busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds
         )
         readers = try SQLiteReaderPool(
             initialCount: configuration.readerCount, maxConnections: max(configuration.readerCount, configuration.maxReaderCount)
