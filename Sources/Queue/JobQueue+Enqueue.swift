@@ -12,7 +12,14 @@ extension JobQueue {
         let now = clock.nowMilliseconds
         let id = RandomIdentifier.make(prefix: "dub", nowMilliseconds: now)
         let configuration = configuration
-        return try await database.write { db in
+        // Row locks, not serializable isolation: enqueues of one account take turns on its
+        // ledger row instead of failing each other and running again (docs/ARCHITECTURE.md,
+        // "PostgreSQL's concurrency").
+        return try await database.writeLockingRows { db in
+            let ledger = Ledger(db)
+            // Locked before anything is checked: an enqueue of the same account on any host
+            // waits here until this one commits, and then reads its key, job and hold.
+            let account = try ledger.lock(request.account)
             if let key = request.idempotencyKey,
                 let earlier = try db.queryFirst(
                     "SELECT \(JobRow.columns), request_fingerprint FROM jobs WHERE account_id = ? AND idempotency_key = ?",
@@ -29,22 +36,22 @@ extension JobQueue {
             guard waiting < configuration.maxQueuedPerAccount else {
                 throw QueueError.tooManyJobs(limit: configuration.maxQueuedPerAccount)
             }
-            let ledger = Ledger(db)
             let holdID = "hold:" + id
-            try ledger.hold(id: holdID, account: request.account, amount: request.credits, reference: id, at: now)
-            try db.execute(
+            let balance = try ledger.hold(id: holdID, on: account, amount: request.credits, reference: id, at: now)
+            let job = try db.queryFirst(
                 """
                 INSERT INTO jobs (id, account_id, state, priority, run_at_ms, max_attempts, hold_id, credits,
                     duration_ms, payload, upload_id, idempotency_key, request_fingerprint, created_at_ms, updated_at_ms)
                 VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                RETURNING \(JobRow.columns)
                 """,
                 id, request.account.rawValue, request.priority, now, configuration.maxAttempts, holdID,
                 request.credits, request.durationMilliseconds, request.payload, request.uploadID, request.idempotencyKey,
-                request.requestFingerprint, now, now)
+                request.requestFingerprint, now, now, map: JobRow.decode)
+            guard let job else { preconditionFailure("INSERT … RETURNING gave no row") }
             try Lanes(db: db).queued(account: request.account.rawValue, runAtMilliseconds: now)
             try db.notify(channel: JobQueue.wakeupChannel)
-            guard let job = try JobRow.find(id, in: db) else { preconditionFailure("the job just inserted") }
-            return .created(job, availableCredits: try ledger.balance(of: request.account).available)
+            return .created(job, availableCredits: balance.available)
         }
     }
 }
