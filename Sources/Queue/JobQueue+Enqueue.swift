@@ -16,6 +16,9 @@ extension JobQueue {
         // ledger row instead of failing each other and running again (docs/ARCHITECTURE.md,
         // "PostgreSQL's concurrency").
         return try await database.writeLockingRows { db in
+            if db.dialect == .postgresql {
+                return try Self.enqueueCallingFunction(request, id: id, now: now, configuration: configuration, in: db)
+            }
             let ledger = Ledger(db)
             // Locked before anything is checked: an enqueue of the same account on any host
             // waits here until this one commits, and then reads its key, job and hold.
@@ -52,6 +55,35 @@ extension JobQueue {
             try Lanes(db: db).queued(account: request.account.rawValue, runAtMilliseconds: now)
             try db.notify(channel: JobQueue.wakeupChannel)
             return .created(job, availableCredits: balance.available)
+        }
+    }
+
+    /// The same rules in one call of `auris_enqueue` (`EnqueueFunction`), for PostgreSQL.
+    private static func enqueueCallingFunction(
+        _ request: EnqueueRequest, id: String, now: Int64, configuration: Configuration, in db: any SQLConnection
+    ) throws -> EnqueueOutcome {
+        let answer = try EnqueueFunction.call(
+            request, id: id, holdID: "hold:" + id, now: now, configuration: configuration, in: db)
+        switch answer.outcome {
+        case "created":
+            guard let job = try JobRow.find(id, in: db), let available = answer.credits else {
+                preconditionFailure("auris_enqueue created no job")
+            }
+            return .created(job, availableCredits: available)
+        case "replayed":
+            guard let earlierID = answer.earlierJobID, let earlier = try JobRow.find(earlierID, in: db) else {
+                preconditionFailure("auris_enqueue replayed no job")
+            }
+            guard answer.earlierFingerprint == request.requestFingerprint else {
+                throw QueueError.idempotencyConflict(existingJobID: earlierID)
+            }
+            return .replayed(earlier)
+        case "unknown_account": throw LedgerError.unknownAccount(request.account)
+        case "too_many_jobs": throw QueueError.tooManyJobs(limit: configuration.maxQueuedPerAccount)
+        case "in_debt": throw LedgerError.accountInDebt(credits: answer.credits ?? 0)
+        case "insufficient_credits":
+            throw LedgerError.insufficientCredits(required: request.credits, available: answer.credits ?? 0)
+        default: preconditionFailure("auris_enqueue answered \(answer.outcome)")
         }
     }
 }

@@ -69,19 +69,18 @@ public struct Ledger {
 
     /// Reserves `amount` of a user's credits: a pending transfer user → consumed.
     ///
-    /// - Returns: the user's balance after the hold.
     /// - Throws: `LedgerError.insufficientCredits` when the user has less available,
     ///   `LedgerError.accountInDebt` while the user owes credits (a refunded or disputed
     ///   purchase that had been spent).
-    @discardableResult
     public func hold(
         id: String, account: AccountID, amount: Int64, reference: String?, at nowMilliseconds: Int64
-    ) throws -> Balance {
+    ) throws {
         try hold(id: id, on: try lock(account), amount: amount, reference: reference, at: nowMilliseconds)
     }
 
     /// `hold` on an account this transaction has locked already (an enqueue locks it before
     /// its own checks), without reading the balance again.
+    /// - Returns: the user's balance after the hold.
     @discardableResult
     public func hold(
         id: String, on locked: LockedAccount, amount: Int64, reference: String?, at nowMilliseconds: Int64
