@@ -112,6 +112,7 @@ public struct Ledger {
         }
         return LockedAccount(account: account, balance: balance)
     }
+
     /// Captures a hold: its credits are spent. A second resolution moves nothing.
     @discardableResult
     public func post(holdID: String, at nowMilliseconds: Int64) throws -> HoldResolution {
