@@ -158,16 +158,35 @@ public struct Ledger {
     }
 
     private func resolve(holdID: String, phase: String, at nowMilliseconds: Int64) throws -> HoldResolution {
-        guard let (hold, done) = try transferAndResolution(holdID) else { throw LedgerError.unknownTransfer(holdID) }
-        guard hold.phase == "pending" else { throw LedgerError.notPending(holdID) }
-        if let done {
+        let reason: MovementReason = phase == "post" ? .jobCapture : .jobRelease
+        // The resolving transfer is a copy of the hold, inserted only while the hold is
+        // pending and unresolved: one statement where a lookup and an insert were two (a
+        // settle's round trips are what a drain on PostgreSQL waits for). Two resolutions
+        // racing are kept apart by the unique index on `pending_id`.
+        let resolved = try db.queryFirst(
+            """
+            INSERT INTO ledger_transfers
+                (id, debit_account_id, credit_account_id, amount, phase, pending_id, reason, note, reference, created_at_ms)
+            SELECT ?1, t.debit_account_id, t.credit_account_id, t.amount, ?2, t.id, ?3, NULL, t.reference, ?4
+            FROM ledger_transfers t
+            WHERE t.id = ?5 AND t.phase = 'pending'
+                AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_id = t.id)
+            RETURNING debit_account_id, credit_account_id, amount
+            """,
+            holdID + ":" + phase, phase, reason.rawValue, nowMilliseconds, holdID
+        ) { row in
+            (debit: AccountID(rawValue: row["debit_account_id"]), credit: AccountID(rawValue: row["credit_account_id"]),
+             amount: row["amount"] as Int64)
+        }
+        guard let hold = resolved else {
+            // Nothing moved; say why.
+            guard let (hold, done) = try transferAndResolution(holdID) else { throw LedgerError.unknownTransfer(holdID) }
+            guard hold.phase == "pending" else { throw LedgerError.notPending(holdID) }
+            // Pending and unresolved now, but not when the insert began: a hold committed
+            // in between, which this transaction had not seen yet.
+            guard let done else { throw LedgerError.unknownTransfer(holdID) }
             return done == "post" ? .alreadyPosted : .alreadyVoided
         }
-        let reason: MovementReason = phase == "post" ? .jobCapture : .jobRelease
-        try insertTransfer(
-            id: holdID + ":" + phase, debit: hold.debit, credit: hold.credit, amount: hold.amount,
-            phase: phase, pendingID: holdID, reason: reason, note: nil, reference: hold.reference,
-            at: nowMilliseconds)
         if phase == "post" {
             try move(account: hold.debit, debitsPending: -hold.amount, debitsPosted: hold.amount)
             try move(account: hold.credit, creditsPending: -hold.amount, creditsPosted: hold.amount)
@@ -201,8 +220,7 @@ public struct Ledger {
             id, map: TransferRow.init)
     }
 
-    /// A transfer and, for a hold, the phase of the transfer that resolved it, in one
-    /// statement: a settle's round trips are what a drain on PostgreSQL waits for.
+    /// A transfer and, for a hold, the phase of the transfer that resolved it.
     private func transferAndResolution(_ id: String) throws -> (TransferRow, resolution: String?)? {
         try db.queryFirst(
             """
