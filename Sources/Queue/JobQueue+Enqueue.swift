@@ -20,8 +20,9 @@ extension JobQueue {
                 return try Self.enqueueCallingFunction(request, id: id, now: now, configuration: configuration, in: db)
             }
             let ledger = Ledger(db)
-            // Locked before anything is checked: an enqueue of the same account on any host
-            // waits here until this one commits, and then reads its key, job and hold.
+            // Locked before anything is checked, as `auris_enqueue` does on PostgreSQL: an
+            // enqueue of the same account waits until this one commits, then reads its key,
+            // job and hold (on SQLite, its one writer at a time already does this).
             let account = try ledger.lock(request.account)
             if let key = request.idempotencyKey,
                 let earlier = try db.queryFirst(
