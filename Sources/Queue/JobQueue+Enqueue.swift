@@ -12,7 +12,18 @@ extension JobQueue {
         let now = clock.nowMilliseconds
         let id = RandomIdentifier.make(prefix: "dub", nowMilliseconds: now)
         let configuration = configuration
-        return try await database.write { db in
+        // Row locks, not serializable isolation: enqueues of one account take turns on its
+        // ledger row instead of failing each other and running again (docs/ARCHITECTURE.md,
+        // "PostgreSQL's concurrency").
+        return try await database.writeLockingRows { db in
+            if db.dialect == .postgresql {
+                return try Self.enqueueCallingFunction(request, id: id, now: now, configuration: configuration, in: db)
+            }
+            let ledger = Ledger(db)
+            // Locked before anything is checked, as `auris_enqueue` does on PostgreSQL: an
+            // enqueue of the same account waits until this one commits, then reads its key,
+            // job and hold (on SQLite, its one writer at a time already does this).
+            let account = try ledger.lock(request.account)
             if let key = request.idempotencyKey,
                 let earlier = try db.queryFirst(
                     "SELECT \(JobRow.columns), request_fingerprint FROM jobs WHERE account_id = ? AND idempotency_key = ?",
@@ -29,22 +40,51 @@ extension JobQueue {
             guard waiting < configuration.maxQueuedPerAccount else {
                 throw QueueError.tooManyJobs(limit: configuration.maxQueuedPerAccount)
             }
-            let ledger = Ledger(db)
             let holdID = "hold:" + id
-            try ledger.hold(id: holdID, account: request.account, amount: request.credits, reference: id, at: now)
-            try db.execute(
+            let balance = try ledger.hold(id: holdID, on: account, amount: request.credits, reference: id, at: now)
+            let job = try db.queryFirst(
                 """
                 INSERT INTO jobs (id, account_id, state, priority, run_at_ms, max_attempts, hold_id, credits,
                     duration_ms, payload, upload_id, idempotency_key, request_fingerprint, created_at_ms, updated_at_ms)
                 VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                RETURNING \(JobRow.columns)
                 """,
                 id, request.account.rawValue, request.priority, now, configuration.maxAttempts, holdID,
                 request.credits, request.durationMilliseconds, request.payload, request.uploadID, request.idempotencyKey,
-                request.requestFingerprint, now, now)
+                request.requestFingerprint, now, now, map: JobRow.decode)
+            guard let job else { preconditionFailure("INSERT … RETURNING gave no row") }
             try Lanes(db: db).queued(account: request.account.rawValue, runAtMilliseconds: now)
             try db.notify(channel: JobQueue.wakeupChannel)
-            guard let job = try JobRow.find(id, in: db) else { preconditionFailure("the job just inserted") }
-            return .created(job, availableCredits: try ledger.balance(of: request.account).available)
+            return .created(job, availableCredits: balance.available)
+        }
+    }
+
+    /// The same rules in one call of `auris_enqueue` (`EnqueueFunction`), for PostgreSQL.
+    private static func enqueueCallingFunction(
+        _ request: EnqueueRequest, id: String, now: Int64, configuration: Configuration, in db: any SQLConnection
+    ) throws -> EnqueueOutcome {
+        let answer = try EnqueueFunction.call(
+            request, id: id, holdID: "hold:" + id, now: now, configuration: configuration, in: db)
+        switch answer.outcome {
+        case "created":
+            guard let job = try JobRow.find(id, in: db), let available = answer.credits else {
+                preconditionFailure("auris_enqueue created no job")
+            }
+            return .created(job, availableCredits: available)
+        case "replayed":
+            guard let earlierID = answer.earlierJobID, let earlier = try JobRow.find(earlierID, in: db) else {
+                preconditionFailure("auris_enqueue replayed no job")
+            }
+            guard answer.earlierFingerprint == request.requestFingerprint else {
+                throw QueueError.idempotencyConflict(existingJobID: earlierID)
+            }
+            return .replayed(earlier)
+        case "unknown_account": throw LedgerError.unknownAccount(request.account)
+        case "too_many_jobs": throw QueueError.tooManyJobs(limit: configuration.maxQueuedPerAccount)
+        case "in_debt": throw LedgerError.accountInDebt(credits: answer.credits ?? 0)
+        case "insufficient_credits":
+            throw LedgerError.insufficientCredits(required: request.credits, available: answer.credits ?? 0)
+        default: preconditionFailure("auris_enqueue answered \(answer.outcome)")
         }
     }
 }

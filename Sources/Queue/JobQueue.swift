@@ -4,10 +4,11 @@ public import Database
 /// The job queue: every change of a job's state and its ledger movement in one
 /// transaction, on the database shared by the API and all workers.
 ///
-/// Enqueues run serializable (`write`): their checks — credits, the queued limit, the
-/// Idempotency-Key — read before they write. Claims and transitions run with row locks
-/// (`writeLockingRows`): each names the job's old state in its `UPDATE`, which locks and
-/// re-checks the row (docs/ARCHITECTURE.md, "PostgreSQL's concurrency").
+/// Every change runs with row locks (`writeLockingRows`). An enqueue locks the account's
+/// ledger row before its checks — credits, the queued limit, the Idempotency-Key — so
+/// enqueues of one account take turns; claims and transitions name the job's old state
+/// in their `UPDATE`, which locks and re-checks the row (docs/ARCHITECTURE.md,
+/// "PostgreSQL's concurrency").
 ///
 /// ```swift
 /// let queue = JobQueue(database: database)

@@ -75,17 +75,42 @@ public struct Ledger {
     public func hold(
         id: String, account: AccountID, amount: Int64, reference: String?, at nowMilliseconds: Int64
     ) throws {
+        try hold(id: id, on: try lock(account), amount: amount, reference: reference, at: nowMilliseconds)
+    }
+
+    /// `hold` on an account this transaction has locked already (an enqueue locks it before
+    /// its own checks), without reading the balance again.
+    /// - Returns: the user's balance after the hold.
+    @discardableResult
+    public func hold(
+        id: String, on locked: LockedAccount, amount: Int64, reference: String?, at nowMilliseconds: Int64
+    ) throws -> Balance {
         precondition(amount > 0, "a hold reserves a positive amount")
-        let balance = try balance(of: account)
+        var balance = locked.balance
         guard balance.debt == 0 else { throw LedgerError.accountInDebt(credits: balance.debt) }
         guard balance.available >= amount else {
             throw LedgerError.insufficientCredits(required: amount, available: balance.available)
         }
         try insertTransfer(
-            id: id, debit: account, credit: .consumed, amount: amount, phase: "pending", pendingID: nil,
+            id: id, debit: locked.account, credit: .consumed, amount: amount, phase: "pending", pendingID: nil,
             reason: .jobHold, note: nil, reference: reference, at: nowMilliseconds)
-        try move(account: account, debitsPending: amount)
+        try move(account: locked.account, debitsPending: amount)
         try move(account: .consumed, creditsPending: amount)
+        balance.available -= amount
+        balance.held += amount
+        return balance
+    }
+
+    /// A user's balance, with the account's row locked to this transaction until it
+    /// commits (PostgreSQL; SQLite has one writer at a time): no other transaction moves
+    /// the account's credits meanwhile, and a transaction that locks it too waits. What
+    /// the caller checks after it — the balance, an enqueue's Idempotency-Key and queued
+    /// limit — stays true until commit (docs/ARCHITECTURE.md, "PostgreSQL's concurrency").
+    public func lock(_ account: AccountID) throws -> LockedAccount {
+        guard let balance = try readBalance(of: account, suffix: db.dialect.lockRows) else {
+            throw LedgerError.unknownAccount(account)
+        }
+        return LockedAccount(account: account, balance: balance)
     }
 
     /// Captures a hold: its credits are spent. A second resolution moves nothing.
@@ -102,41 +127,66 @@ public struct Ledger {
 
     /// The state of a hold, or nil when there is no such pending transfer.
     public func holdState(_ holdID: String) throws -> HoldState? {
-        guard let hold = try transfer(holdID), hold.phase == "pending" else { return nil }
-        return try resolution(of: holdID).map { $0 == "post" ? .posted : .voided } ?? .pending
+        guard let (hold, done) = try transferAndResolution(holdID), hold.phase == "pending" else { return nil }
+        return done.map { $0 == "post" ? .posted : .voided } ?? .pending
     }
 
     /// A user's balance from the cached account row.
     public func balance(of account: AccountID) throws -> Balance {
+        guard let balance = try readBalance(of: account, suffix: "") else { throw LedgerError.unknownAccount(account) }
+        return balance
+    }
+
+    /// The cached sums and the debt in one statement; `suffix` may lock the account's row.
+    private func readBalance(of account: AccountID, suffix: String) throws -> Balance? {
         let balance = try db.queryFirst(
             """
-            SELECT credits_posted, debits_posted, debits_pending FROM ledger_accounts
-            WHERE id = ? AND kind = 'user'
+            SELECT credits_posted, debits_posted, debits_pending,
+                (SELECT coalesce(sum(credits), 0) FROM ledger_debts WHERE account_id = ?1) AS owed
+            FROM ledger_accounts WHERE id = ?1 AND kind = 'user'\(suffix)
             """,
             account.rawValue
         ) { row in
             let received: Int64 = row["credits_posted"]
             let spent: Int64 = row["debits_posted"]
             let held: Int64 = row["debits_pending"]
-            return Balance(available: received - spent - held, held: held, received: received, spent: spent)
+            return Balance(
+                available: received - spent - held, held: held, received: received, spent: spent, debt: row["owed"])
         }
-        guard var balance else { throw LedgerError.unknownAccount(account) }
-        assert(balance.available >= 0, "account \(account) is below zero")
-        balance.debt = try debt(of: account)
+        assert((balance?.available ?? 0) >= 0, "account \(account) is below zero")
         return balance
     }
 
     private func resolve(holdID: String, phase: String, at nowMilliseconds: Int64) throws -> HoldResolution {
-        guard let hold = try transfer(holdID) else { throw LedgerError.unknownTransfer(holdID) }
-        guard hold.phase == "pending" else { throw LedgerError.notPending(holdID) }
-        if let done = try resolution(of: holdID) {
+        let reason: MovementReason = phase == "post" ? .jobCapture : .jobRelease
+        // The resolving transfer is a copy of the hold, inserted only while the hold is
+        // pending and unresolved: one statement where a lookup and an insert were two (a
+        // settle's round trips are what a drain on PostgreSQL waits for). Two resolutions
+        // racing are kept apart by the unique index on `pending_id`.
+        let resolved = try db.queryFirst(
+            """
+            INSERT INTO ledger_transfers
+                (id, debit_account_id, credit_account_id, amount, phase, pending_id, reason, note, reference, created_at_ms)
+            SELECT ?1, t.debit_account_id, t.credit_account_id, t.amount, ?2, t.id, ?3, NULL, t.reference, ?4
+            FROM ledger_transfers t
+            WHERE t.id = ?5 AND t.phase = 'pending'
+                AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_id = t.id)
+            RETURNING debit_account_id, credit_account_id, amount
+            """,
+            holdID + ":" + phase, phase, reason.rawValue, nowMilliseconds, holdID
+        ) { row in
+            (debit: AccountID(rawValue: row["debit_account_id"]), credit: AccountID(rawValue: row["credit_account_id"]),
+             amount: row["amount"] as Int64)
+        }
+        guard let hold = resolved else {
+            // Nothing moved; say why.
+            guard let (hold, done) = try transferAndResolution(holdID) else { throw LedgerError.unknownTransfer(holdID) }
+            guard hold.phase == "pending" else { throw LedgerError.notPending(holdID) }
+            // Pending and unresolved now, but not when the insert began: a hold committed
+            // in between, which this transaction had not seen yet.
+            guard let done else { throw LedgerError.unknownTransfer(holdID) }
             return done == "post" ? .alreadyPosted : .alreadyVoided
         }
-        let reason: MovementReason = phase == "post" ? .jobCapture : .jobRelease
-        try insertTransfer(
-            id: holdID + ":" + phase, debit: hold.debit, credit: hold.credit, amount: hold.amount,
-            phase: phase, pendingID: holdID, reason: reason, note: nil, reference: hold.reference,
-            at: nowMilliseconds)
         if phase == "post" {
             try move(account: hold.debit, debitsPending: -hold.amount, debitsPosted: hold.amount)
             try move(account: hold.credit, creditsPending: -hold.amount, creditsPosted: hold.amount)
@@ -154,21 +204,32 @@ public struct Ledger {
         var amount: Int64
         var phase: String
         var reference: String?
+
+        init(_ row: Row) {
+            debit = AccountID(rawValue: row["debit_account_id"])
+            credit = AccountID(rawValue: row["credit_account_id"])
+            amount = row["amount"]
+            phase = row["phase"]
+            reference = row["reference"]
+        }
     }
 
     func transfer(_ id: String) throws -> TransferRow? {
         try db.queryFirst(
             "SELECT debit_account_id, credit_account_id, amount, phase, reference FROM ledger_transfers WHERE id = ?",
-            id
-        ) { row in
-            TransferRow(
-                debit: AccountID(rawValue: row["debit_account_id"]), credit: AccountID(rawValue: row["credit_account_id"]),
-                amount: row["amount"], phase: row["phase"], reference: row["reference"])
-        }
+            id, map: TransferRow.init)
     }
 
-    private func resolution(of holdID: String) throws -> String? {
-        try db.queryFirst("SELECT phase FROM ledger_transfers WHERE pending_id = ?", holdID) { row in row["phase"] as String }
+    /// A transfer and, for a hold, the phase of the transfer that resolved it.
+    private func transferAndResolution(_ id: String) throws -> (TransferRow, resolution: String?)? {
+        try db.queryFirst(
+            """
+            SELECT t.debit_account_id, t.credit_account_id, t.amount, t.phase, t.reference, r.phase AS resolution
+            FROM ledger_transfers t LEFT JOIN ledger_transfers r ON r.pending_id = t.id
+            WHERE t.id = ?
+            """,
+            id
+        ) { row in (TransferRow(row), row["resolution"] as String?) }
     }
 
     func insertTransfer(

@@ -15,7 +15,8 @@ public struct LedgerError: Error, CustomStringConvertible, Sendable, Equatable {
     public static func insufficientCredits(required: Int64, available: Int64) -> LedgerError {
         LedgerError(code: .insufficientCredits(required: required, available: available))
     }
-    static func unknownAccount(_ id: AccountID) -> LedgerError { LedgerError(code: .unknownAccount(id)) }
+    /// No user account has this id.
+    public static func unknownAccount(_ id: AccountID) -> LedgerError { LedgerError(code: .unknownAccount(id)) }
     static func unknownTransfer(_ id: String) -> LedgerError { LedgerError(code: .unknownTransfer(id)) }
     static func transferIDReused(_ id: String) -> LedgerError { LedgerError(code: .transferIDReused(id)) }
     static func notPending(_ id: String) -> LedgerError { LedgerError(code: .notPending(id)) }

@@ -69,3 +69,10 @@ public struct Movement: Sendable, Equatable, Codable {
     public var reference: String?
     public var createdAtMilliseconds: Int64
 }
+
+/// A user's account locked to the transaction that read it (`Ledger.lock`), with its
+/// balance as of the lock: nothing moves its credits until that transaction ends.
+public struct LockedAccount {
+    public let account: AccountID
+    public let balance: Balance
+}
