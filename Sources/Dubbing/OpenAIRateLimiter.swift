@@ -39,22 +39,29 @@ final class OpenAIRateLimiter: Sendable {
             if let pausedUntil, now < pausedUntil { return now.duration(to: pausedUntil) }
             if (!self.answered || self.probing) && self.inFlight > 0 { return OpenAIRateLimiter.answerPoll }
             guard let limit else { return nil }
-            var available = Double(self.remaining - (self.nextSequence - 1 - self.headerSequence))
+            let startedSince = self.nextSequence - 1 - self.headerSequence
+            if self.remaining - startedSince >= 1 { return nil }
             if let refillPerSecond {
-                available = min(Double(limit), available + refillPerSecond * self.headerSentAt.duration(to: now).inSeconds)
-                if available >= 1 { return nil }
-                return .seconds((1 - available) / refillPerSecond)
+                // What must have come back since, plus a tenth of a call spare: the refill is
+                // counted from when the newest answer's call was sent, a little before the
+                // provider counted it.
+                let needed = Double(1 - (self.remaining - startedSince)) + 0.1
+                let refilled = refillPerSecond * self.headerSentAt.duration(to: now).inSeconds
+                return refilled >= needed ? nil : .seconds((needed - refilled) / refillPerSecond)
             }
-            if available >= 1 { return nil }
-            if let resetAt, now < resetAt { return now.duration(to: resetAt) }
-            return OpenAIRateLimiter.unknownRefillWait
+            // No refill rate known yet: the allowance is whole again at the reset, less the
+            // calls sent since; past that, wait for the next answer.
+            let resetAt = self.resetAt ?? self.headerSentAt + OpenAIRateLimiter.unknownResetWait
+            if now < resetAt { return now.duration(to: resetAt) }
+            return limit - startedSince >= 1 ? nil : OpenAIRateLimiter.answerPoll
         }
     }
 
     /// How often a call waiting for an endpoint's first answer (or a probe's) looks again.
     static let answerPoll = Duration.milliseconds(20)
-    /// The wait when the provider says nothing is left but not when it refills.
-    static let unknownRefillWait = Duration.seconds(1)
+    /// When the allowance is taken to be whole again if the provider says nothing is left
+    /// but not when it resets.
+    static let unknownResetWait = Duration.seconds(1)
 
     private enum Decision {
         case go(Ticket)
@@ -107,14 +114,19 @@ final class OpenAIRateLimiter: Sendable {
                let limit = header("x-ratelimit-limit-requests").flatMap({ Int($0) }),
                let remaining = header("x-ratelimit-remaining-requests").flatMap({ Int($0) })
             {
+                if limit != state.limit { state.refillPerSecond = nil }
                 state.limit = limit
                 state.remaining = remaining
                 state.headerSequence = ticket.sequence
                 state.headerSentAt = ticket.sentAt
                 if let reset = header("x-ratelimit-reset-requests").flatMap(Self.seconds) {
                     state.resetAt = now + .seconds(reset)
-                    // The allowance refills evenly: what is missing comes back by the reset.
-                    if reset > 0, remaining < limit { state.refillPerSecond = Double(limit - remaining) / reset }
+                    // The allowance refills evenly: what is missing comes back by the reset. Up to
+                    // one call more than `limit - remaining` may be missing (a fraction of a call
+                    // refilled), so this is a lower bound; the highest one seen is the best.
+                    if reset > 0, remaining + 1 < limit {
+                        state.refillPerSecond = max(state.refillPerSecond ?? 0, Double(limit - remaining - 1) / reset)
+                    }
                 }
             }
             endpoints[ticket.endpoint] = state
