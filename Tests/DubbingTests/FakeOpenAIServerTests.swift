@@ -44,6 +44,32 @@ import FoundationNetworking
         }
     }
 
+    /// A request limit as OpenAI shows one: headers on every answer, 429 with when to come back.
+    @Test func aRateLimitIsAnnouncedAndEnforced() async throws {
+        let limit = FakeOpenAIRateLimit(requests: 3, windowSeconds: 60)
+        try await withFakeOpenAI(.init(rateLimits: [.speech: limit])) { server in
+            var request = URLRequest(url: try #require(URL(string: "\(server.baseURL)/audio/speech")))
+            request.httpMethod = "POST"
+            request.setValue("Bearer sk-test", forHTTPHeaderField: "Authorization")
+            request.httpBody = Data(#"{"model": "tts-1", "input": "Hi", "voice": "alloy", "response_format": "pcm"}"#.utf8)
+            var answers: [HTTPURLResponse] = []
+            for _ in 0..<4 {
+                let (_, response) = try await URLSession.shared.data(for: request)
+                answers.append(try #require(response as? HTTPURLResponse))
+            }
+            #expect(answers.map(\.statusCode) == [200, 200, 200, 429])
+            #expect(answers.map { $0.value(forHTTPHeaderField: "x-ratelimit-remaining-requests") } == ["2", "1", "0", "0"])
+            #expect(answers.allSatisfy { $0.value(forHTTPHeaderField: "x-ratelimit-limit-requests") == "3" })
+            // 20 s a call at 3 a minute: the bucket is full again in about a minute.
+            let reset = try #require(answers[2].value(forHTTPHeaderField: "x-ratelimit-reset-requests"))
+            #expect(reset.hasSuffix("s") && OpenAIRateLimiter.seconds(reset).map { (59...60).contains($0) } == true, "\(reset)")
+            let retryAfter = try #require(answers[3].value(forHTTPHeaderField: "Retry-After").flatMap(Double.init))
+            let retryAfterMilliseconds = try #require(answers[3].value(forHTTPHeaderField: "retry-after-ms").flatMap(Double.init))
+            #expect((19...20).contains(retryAfter) && (19_000...20_000).contains(retryAfterMilliseconds))
+            #expect(server.stats().rateLimited == ["speech": 1] && server.answered(.speech) == 3)
+        }
+    }
+
     @Test func refusesRequestsWithoutAnAPIKey() async throws {
         try await withFakeOpenAI { server in
             let client = OpenAIClient(

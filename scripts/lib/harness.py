@@ -67,8 +67,8 @@ def make_clip(seconds, rng):
 class Fake:
     """The fake OpenAI server (Tests/fake-openai) as a child process, with its HTTP controls."""
 
-    def __init__(self, binary):
-        self.process = subprocess.Popen([binary], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    def __init__(self, binary, flags=()):
+        self.process = subprocess.Popen([binary, *flags], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.process.stdout.readline()
         listening = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
         if not listening:
