@@ -28,7 +28,8 @@ final class OpenAIRateLimiter: Sendable {
         var headerSequence = -1
         var headerSentAt = ContinuousClock.now
         var nextSequence = 0
-        var inFlight = 0
+        /// Calls sent and not yet answered, by sequence number.
+        var inFlight: Set<Int> = []
         var answered = false
         var pausedUntil: ContinuousClock.Instant?
         /// After a 429: one call at a time until one succeeds.
@@ -37,16 +38,21 @@ final class OpenAIRateLimiter: Sendable {
         /// How long to wait before another call may start; `nil`: now.
         func wait(at now: ContinuousClock.Instant) -> Duration? {
             if let pausedUntil, now < pausedUntil { return now.duration(to: pausedUntil) }
-            if (!self.answered || self.probing) && self.inFlight > 0 { return OpenAIRateLimiter.answerPoll }
+            if (!self.answered || self.probing) && !self.inFlight.isEmpty { return OpenAIRateLimiter.answerPoll }
             guard let limit else { return nil }
+            // Calls sent after the newest answer's call are not in its `remaining`; nor,
+            // perhaps, calls sent before it and still unanswered (a connection may have
+            // delayed them past it), so those count as taken too.
             let startedSince = self.nextSequence - 1 - self.headerSequence
+                + self.inFlight.count { $0 < self.headerSequence }
             if self.remaining - startedSince >= 1 { return nil }
             if let refillPerSecond {
-                // What must have come back since, plus a tenth of a call spare: the refill is
-                // counted from when the newest answer's call was sent, a little before the
-                // provider counted it.
-                let needed = Double(1 - (self.remaining - startedSince)) + 0.1
-                let refilled = refillPerSecond * self.headerSentAt.duration(to: now).inSeconds
+                // The refill counts from when the provider counted the newest answer's call,
+                // which is after it was sent (a busy machine, a connection): taken to be
+                // `countingDelay` after.
+                let needed = Double(1 - (self.remaining - startedSince))
+                let counted = self.headerSentAt + OpenAIRateLimiter.countingDelay
+                let refilled = refillPerSecond * max(0, counted.duration(to: now).inSeconds)
                 return refilled >= needed ? nil : .seconds((needed - refilled) / refillPerSecond)
             }
             // No refill rate known yet: the allowance is whole again at the reset, less the
@@ -57,6 +63,8 @@ final class OpenAIRateLimiter: Sendable {
         }
     }
 
+    /// How long after a call is sent the provider is taken to count it.
+    static let countingDelay = Duration.milliseconds(150)
     /// How often a call waiting for an endpoint's first answer (or a probe's) looks again.
     static let answerPoll = Duration.milliseconds(20)
     /// When the allowance is taken to be whole again if the provider says nothing is left
@@ -82,7 +90,7 @@ final class OpenAIRateLimiter: Sendable {
                 if let wait = state.wait(at: now) { return .wait(wait) }
                 let ticket = Ticket(endpoint: endpoint, sequence: state.nextSequence, sentAt: now)
                 state.nextSequence += 1
-                state.inFlight += 1
+                state.inFlight.insert(ticket.sequence)
                 endpoints[endpoint] = state
                 return .go(ticket)
             }
@@ -102,7 +110,7 @@ final class OpenAIRateLimiter: Sendable {
         let now = ContinuousClock.now
         self.endpoints.withLock { endpoints in
             var state = endpoints[ticket.endpoint] ?? Endpoint()
-            state.inFlight -= 1
+            state.inFlight.remove(ticket.sequence)
             if status != nil { state.answered = true }
             if let status, (200..<300).contains(status) { state.probing = false }
             if let retryAfterSeconds {

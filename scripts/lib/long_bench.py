@@ -148,7 +148,7 @@ def run(variant, auris, arguments, fake, rng):
             "wall_seconds": round(wall, 2), "floor_seconds": round(floor, 2), "ratio": round(wall / floor, 3),
             "floor_parts": parts, "pieces": stats["answered"].get("transcriptions", 0),
             "speech_calls": stats["answered"].get("speech", 0),
-            "rate_limited_429": sum(stats.get("rateLimited", {}).values()),
+            "rate_limited_429": stats.get("rateLimited", {}),
             "max_speech_in_flight": stats.get("maxInFlight", {}).get("speech", 0),
             "load_average_1m": round(load, 2),
         }
