@@ -5,6 +5,8 @@ clips, the fake OpenAI as a child process, ports and process checks. Loopback on
 import io
 import json
 import re
+import shutil
+import signal
 import subprocess
 import time
 import urllib.error
@@ -89,6 +91,29 @@ class Fake:
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=10)
+
+
+def stop_and_verify(processes, auris, environment, bench):
+    """SIGTERM to every process, waits for each (60 s), then `auris ledger verify` must pass."""
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        process.wait(timeout=60)
+    processes.clear()
+    verify = subprocess.run([auris, "ledger", "verify"], env=environment, capture_output=True, text=True)
+    if verify.returncode != 0:
+        raise SystemExit(f"{bench}: auris ledger verify failed: " + verify.stdout + verify.stderr)
+
+
+def clean_up(processes, data, keep, log):
+    """Kills what still runs; removes the data folder unless the run failed (`keep`)."""
+    for process in processes:
+        process.kill()
+        process.wait()
+    if keep:
+        log("data kept in " + data)
+    else:
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def alive(pid):

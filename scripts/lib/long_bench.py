@@ -36,15 +36,13 @@ import json
 import math
 import os
 import random
-import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 
-from harness import Fake, free_port, make_clip, multipart, request, wait_ready
+from harness import Fake, clean_up, free_port, make_clip, multipart, request, stop_and_verify, wait_ready
 
 TRANSCRIBE = (500, 40)
 CHAT = (600, 0)
@@ -128,14 +126,7 @@ def run(variant, auris, arguments, fake, rng):
         stats = fake.stats()
         if state != "succeeded":
             raise SystemExit(f"long bench: the {variant} job ended {state} after {attempts} attempts; see {data}")
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            process.wait(timeout=60)
-        processes = []
-        verify = subprocess.run([auris, "ledger", "verify"], env=environment, capture_output=True, text=True)
-        if verify.returncode != 0:
-            raise SystemExit("long bench: auris ledger verify failed: " + verify.stdout + verify.stderr)
+        stop_and_verify(processes, auris, environment, "long bench")
         if stats.get("duplicates"):
             raise SystemExit(f"long bench: a call was paid twice: {stats['duplicates']}")
 
@@ -153,13 +144,7 @@ def run(variant, auris, arguments, fake, rng):
             "load_average_1m": round(load, 2),
         }
     finally:
-        for process in processes:
-            process.kill()
-            process.wait()
-        if finished:
-            shutil.rmtree(data, ignore_errors=True)
-        else:
-            log("data kept in " + data)
+        clean_up(processes, data, not finished, log)
 
 
 def main():
