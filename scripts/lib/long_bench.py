@@ -36,6 +36,7 @@ import json
 import math
 import os
 import random
+import re
 import sqlite3
 import subprocess
 import sys
@@ -50,6 +51,7 @@ SPEECH = (300, 8)
 SPEECH_LIMIT = (120, 60)
 OTHER_LIMITS = {"transcriptions": (50, 60), "chat_completions": (500, 60)}
 PIECE_SECONDS = 120
+SETTLED = re.compile(r"overhead_ms=(\d+).*provider_wait_ms=(\d+)")
 
 
 def log(message):
@@ -127,6 +129,8 @@ def run(variant, auris, arguments, fake, rng):
         if state != "succeeded":
             raise SystemExit(f"long bench: the {variant} job ended {state} after {attempts} attempts; see {data}")
         stop_and_verify(processes, auris, environment, "long bench")
+        with open(worker_log, errors="replace") as handle:
+            settled = [match for line in handle if "job settled" in line and (match := SETTLED.search(line))]
         if stats.get("duplicates"):
             raise SystemExit(f"long bench: a call was paid twice: {stats['duplicates']}")
 
@@ -141,6 +145,10 @@ def run(variant, auris, arguments, fake, rng):
             "speech_calls": stats["answered"].get("speech", 0),
             "rate_limited_429": stats.get("rateLimited", {}),
             "max_speech_in_flight": stats.get("maxInFlight", {}).get("speech", 0),
+            # The last attempt's provider wait (calls in flight, rate-limit waits included) and
+            # the worker's own time beside it (fetch, prepare, assemble, put, bookkeeping).
+            "provider_wait_seconds": int(settled[-1].group(2)) / 1000 if settled else None,
+            "overhead_seconds": int(settled[-1].group(1)) / 1000 if settled else None,
             "load_average_1m": round(load, 2),
         }
     finally:
