@@ -4,6 +4,7 @@ clips, the fake OpenAI as a child process, ports and process checks. Loopback on
 """
 import io
 import json
+import os
 import re
 import shutil
 import signal
@@ -91,6 +92,16 @@ class Fake:
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=10)
+
+
+def auris_environment(data, fake):
+    """This process's environment plus what an `auris` against the fake OpenAI needs."""
+    environment = dict(os.environ)
+    environment.update({
+        "AURIS_DATA_DIR": data, "AURIS_ENGINE": "openai", "OPENAI_API_KEY": "sk-bench",
+        "OPENAI_BASE_URL": fake.base + "/v1", "AURIS_LOG_LEVEL": "info",
+    })
+    return environment
 
 
 def stop_and_verify(processes, auris, environment, bench):

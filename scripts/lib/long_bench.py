@@ -43,7 +43,7 @@ import sys
 import tempfile
 import time
 
-from harness import Fake, clean_up, free_port, make_clip, multipart, request, stop_and_verify, wait_ready
+from harness import Fake, auris_environment, clean_up, free_port, make_clip, multipart, request, stop_and_verify, wait_ready
 
 TRANSCRIBE = (500, 40)
 CHAT = (600, 0)
@@ -90,11 +90,7 @@ def upload(base, key, seconds, rng):
 
 def run(variant, auris, arguments, fake, rng):
     data = tempfile.mkdtemp(prefix="auris-long-bench-")
-    environment = dict(os.environ)
-    environment.update({
-        "AURIS_DATA_DIR": data, "AURIS_ENGINE": "openai", "OPENAI_API_KEY": "sk-bench",
-        "OPENAI_BASE_URL": fake.base + "/v1", "AURIS_LOG_LEVEL": "info",
-    })
+    environment = auris_environment(data, fake)
     if variant == "before":
         environment.update({"AURIS_MAX_ATTEMPTS": "100", "AURIS_RETRY_BASE_MS": "1"})
     processes = []

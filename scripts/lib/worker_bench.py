@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 
-from harness import Fake, clean_up, free_port, make_clip, multipart, request, stop_and_verify, wait_ready
+from harness import Fake, auris_environment, clean_up, free_port, make_clip, multipart, request, stop_and_verify, wait_ready
 
 ACCOUNTS = 4
 SETTLED = re.compile(r"elapsed_ms=(\d+).*overhead_ms=(\d+).*provider_wait_ms=(\d+)")
@@ -36,11 +36,7 @@ def log(message):
 
 def run(arguments, fake, workers, jobs, rng):
     data = tempfile.mkdtemp(prefix="auris-worker-bench-")
-    environment = dict(os.environ)
-    environment.update({
-        "AURIS_DATA_DIR": data, "AURIS_ENGINE": "openai", "OPENAI_API_KEY": "sk-bench",
-        "OPENAI_BASE_URL": fake.base + "/v1", "AURIS_LOG_LEVEL": "info",
-    })
+    environment = auris_environment(data, fake)
     processes = []
     finished = False
     try:
