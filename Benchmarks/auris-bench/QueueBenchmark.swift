@@ -71,12 +71,14 @@ struct QueueBenchmark: AsyncParsableCommand {
                 for slot in 0..<slots {
                 group.addTask {
                     let owner = "bench-\(worker)-\(slot)"
+                    var next: ClaimedJob?
                     while done.value < total {
-                        guard let job = try await queue.claim(owner: owner) else {
+                        if next == nil { next = try await queue.claim(owner: owner) }
+                        guard let job = next else {
                             try await Task.sleep(for: .microseconds(200))
                             continue
                         }
-                        _ = try await queue.succeed(job.claim)
+                        next = try await queue.succeed(job.claim, claimingNextFor: owner).next
                         done.increment()
                     }
                     return .zero

@@ -6,6 +6,8 @@
 #include <libavutil/log.h>
 #include <libavutil/mathematics.h>
 #include <libavutil/channel_layout.h>
+#include <libavutil/samplefmt.h>
+#include <libswresample/swresample.h>
 
 // AVERROR(e) and AVERROR_EOF are macros Swift cannot import.
 static inline int cffmpeg_averror_eof(void) { return AVERROR_EOF; }

@@ -2,10 +2,11 @@ import Foundation
 import Media
 
 /// Step 5: the dubbed track. Each segment's speech is fitted to its slot and written
-/// between silences into one raw track of exactly the source's length (`TrackWriter`);
-/// ffmpeg then encodes it to MP3, with the original underneath when asked, ducked
-/// whenever the dub speaks — or, for a video upload, muxes it beside the source's video
-/// and original audio (`VideoMux`).
+/// between silences into one raw track of exactly the source's length (`TrackWriter`),
+/// then encoded to MP3 in-process (`MP3Encoder`). Two cases still run the ffmpeg
+/// command, once per job: the original kept underneath, ducked whenever the dub speaks
+/// (a filter graph: sidechain compressor and mix), and a video upload, muxed beside the
+/// source's video and original audio (`VideoMux`).
 ///
 /// Streaming the track segment by segment, through files, keeps memory and ffmpeg
 /// inputs constant however long the source is and however much a segment says.
@@ -56,13 +57,17 @@ struct AssembleStage: Sendable {
         try await writer.write(slots, totalSamples: totalSamples, to: track, progress: progress)
     }
 
-    /// Encodes the track to MP3, or muxes it with the source's video (`VideoMux`).
+    /// Encodes the track to MP3, or mixes or muxes it with the source (see the type).
     private func encode(
         trackPath: String, request: DubbingRequest, sourcePath: String, outputPath: String
     ) async throws(DubbingError) {
         let temporary = WorkFolder.temporaryName(for: outputPath)
-        var arguments = ["-f", "s16le", "-ar", "\(ClipFitter.sampleRate)", "-ac", "1", "-i", trackPath]
-        if request.keepBackground || request.video != nil { arguments += ["-i", sourcePath] }
+        guard request.keepBackground || request.video != nil else {
+            try await self.encodeMP3(trackPath: trackPath, to: temporary)
+            try self.folder.rename(temporary, to: outputPath)
+            return
+        }
+        var arguments = ["-f", "s16le", "-ar", "\(ClipFitter.sampleRate)", "-ac", "1", "-i", trackPath, "-i", sourcePath]
         var dubbedTrack = "0:a"
         if request.keepBackground {
             // The original at 60 %, compressed hard by the dub's own level (a sidechain):
@@ -80,7 +85,7 @@ struct AssembleStage: Sendable {
         if let video = request.video {
             arguments += VideoMux(video: video, targetLanguage: request.targetLanguage).outputArguments(dubbedTrack: dubbedTrack)
         } else {
-            arguments += ["-map", dubbedTrack, "-c:a", "libmp3lame", "-b:a", "96k", "-f", "mp3"]
+            arguments += ["-map", dubbedTrack, "-c:a", "libmp3lame", "-b:a", "\(Self.bitsPerSecond / 1000)k", "-f", "mp3"]
         }
         arguments.append(temporary)
         do {
@@ -90,5 +95,27 @@ struct AssembleStage: Sendable {
             throw .ffmpeg(error, during: request.video == nil ? "assemble (encoding)" : "assemble (muxing the video)")
         }
         try self.folder.rename(temporary, to: outputPath)
+    }
+
+    /// The MP3's bit rate: mono speech at the speech model's rate.
+    static let bitsPerSecond = 96_000
+
+    /// Encodes the raw track to an MP3 at `path`, in-process.
+    private func encodeMP3(trackPath: String, to path: String) async throws(DubbingError) {
+        // At most twice what the bit rate makes of the track, and a little for the headers:
+        // more would be the encoder gone wrong, not a longer dub.
+        let trackSeconds = Int64(try PCMFile.sizeBytes(trackPath) / ClipFitter.bytesPerSample / ClipFitter.sampleRate) + 1
+        let maxBytes = 2 * trackSeconds * Int64(Self.bitsPerSecond / 8) + 64 * 1024
+        do {
+            try await CodecStop.run(timeLimitSeconds: self.ffmpegTimeoutSeconds) { stop throws(AudioCodecError) in
+                let encoder = try MP3Encoder(
+                    path: path, sampleRate: ClipFitter.sampleRate, bitsPerSecond: Self.bitsPerSecond, maxBytes: maxBytes, stop: stop)
+                try encoder.write(contentsOfRawFileAt: trackPath)
+                try encoder.finish()
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw .codec(error, during: "assemble (encoding)")
+        }
     }
 }

@@ -9,7 +9,9 @@ import Media
 /// goes from its clips to its fitted file a chunk at a time (`PCMFile`), and what the
 /// tempo cap would cut anyway is never read, so memory stays flat however much text a
 /// segment holds. Clips already in that format (`.pcm`, OpenAI's `pcm` speech) are read
-/// as they are; others are decoded with ffmpeg.
+/// as they are; others (espeak-ng's WAV) are decoded in-process (`AudioDecoder`). Only
+/// the stretch runs the ffmpeg command, and only for a segment that needs it: `atempo`
+/// is a filter of libavfilter, which Auris does not link.
 struct ClipFitter: Sendable {
     static let sampleRate = OpenAIClient.speechSampleRate
     /// The extension of clips that hold raw samples in this format.
@@ -84,20 +86,23 @@ struct ClipFitter: Sendable {
         }
         let decoded = "\(self.scratchFolder)/decoded-\(UUID().uuidString.prefix(8)).pcm"
         do {
-            _ = try await FFmpegCommand.ffmpeg([
-                "-i", file, "-map", "0:a:0", "-ac", "1", "-ar", "\(Self.sampleRate)",
-                "-f", "s16le", "-c:a", "pcm_s16le", decoded,
-            ], timeoutSeconds: self.ffmpegTimeoutSeconds).run()
+            try await CodecStop.run(timeLimitSeconds: self.ffmpegTimeoutSeconds) { stop throws(AudioCodecError) in
+                try AudioDecoder(sampleRate: Self.sampleRate).decode(
+                    fileAtPath: file, toRawFileAt: decoded, maxBytes: Self.maxDecodedBytes, stop: stop)
+            }
             return decoded
         } catch {
             try? FileManager.default.removeItem(atPath: decoded)
-            guard error.code == .failed else { throw .ffmpeg(error, during: "assemble (decoding \(file))") }
+            guard error.code == .undecodable else { throw .codec(error, during: "assemble (decoding \(file))") }
             // A damaged clip (a bad answer, or a file cut short by a power loss) would fail
             // every attempt: drop it, and let the next attempt ask for it again.
             try? FileManager.default.removeItem(atPath: file)
-            throw .providerBadResponse("assemble: the clip \(file) cannot be decoded and was removed: \(error.standardErrorTail.suffix(300))")
+            throw .providerBadResponse("assemble: the clip \(file) cannot be decoded and was removed: \(error.message.suffix(300))")
         }
     }
+
+    /// A decoded clip larger than this (an hour of samples) is not speech for one segment.
+    static let maxDecodedBytes = Int64(3_600 * sampleRate * bytesPerSample)
 
     private func stretch(_ input: String, tempo: Double, to output: String) async throws(DubbingError) {
         let format = ["-f", "s16le", "-ar", "\(Self.sampleRate)", "-ac", "1"]

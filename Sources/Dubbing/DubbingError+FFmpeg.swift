@@ -11,6 +11,18 @@ extension DubbingError {
         }
     }
 
+    /// An in-process decode or encode that failed during `step`, other than for its
+    /// input (each step says what an undecodable input means). A full disk or a failed
+    /// write is the host's problem; a time-out may pass on a less busy machine.
+    static func codec(_ error: AudioCodecError, during step: String) -> DubbingError {
+        switch error.code {
+        case .canceled: .canceled
+        case .timedOut: .ffmpegTimeout("\(step): \(error)")
+        case .ioFailed: .storageFailed("\(step): \(error)")
+        default: .ffmpegFailed("\(step): \(error)")
+        }
+    }
+
     /// Throws `canceled` when the calling task was cancelled: called at stage boundaries
     /// and between segments.
     static func checkCancellation() throws(DubbingError) {

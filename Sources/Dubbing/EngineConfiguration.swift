@@ -44,7 +44,7 @@ public struct EngineConfiguration: Sendable {
     /// `AURIS_OPENAI_RATE_LIMITS` (`1`, `0` to turn off): calls follow the provider's
     /// `x-ratelimit-*` headers and wait out a 429's `Retry-After` (`OpenAIRateLimiter`).
     public var rateLimited = true
-    /// Limit of one ffmpeg or espeak-ng run.
+    /// Limit of one ffmpeg or espeak-ng run, and of one in-process decode or encode.
     public var ffmpegTimeoutSeconds: Double
     /// The most a clip is sped up to fit its slot; what still does not fit is cut with a fade.
     public var maxTempo: Double

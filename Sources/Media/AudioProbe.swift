@@ -109,7 +109,7 @@ public struct AudioProbe: Sendable {
 
     /// libav logs to stderr by default; a library must not write there. Setting the
     /// level is idempotent, and the lazy global makes it once per process.
-    private static func silenceLibavLogging() {
+    static func silenceLibavLogging() {
         _ = quietLogging
     }
 

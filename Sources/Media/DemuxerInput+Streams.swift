@@ -68,6 +68,13 @@ extension DemuxerInput {
         for index in 0..<Int(format.pointee.nb_streams) where index != chosen.index {
             format.pointee.streams[index]?.pointee.discard = AVDISCARD_ALL
         }
+        // The streams are known now. Some demuxers still ask for the codec to be guessed
+        // again from packet data (WAV, in case its PCM carries S/PDIF bitstreams): every
+        // packet up to `probesize` (5 MB) is then held back and all demuxers' probes run
+        // over the growing buffer, which cost 11 ms of a 10-s WAV's 11.5 ms probe. The
+        // stream we measure is already chosen and decodable, and a re-guess would not
+        // change its timing, so that second guess gets the smallest budget allowed.
+        format.pointee.probesize = 32
         return StreamLayout(
             audioStreams: audioStreams, measuredStreamIndex: measured, hasVideo: !videoCodecNames.isEmpty,
             videoCodecNames: videoCodecNames)

@@ -33,6 +33,27 @@ public struct LocalFolderMediaStore: MediaStore {
         }
     }
 
+    /// Renames the file into place after syncing it, when it is on the store's disk: an
+    /// upload's bytes are not read, hashed and written a second time (docs/BENCHMARKS.md,
+    /// "http"). Elsewhere, a copy.
+    public func put(movingFileAtPath filePath: String, as key: MediaKey, sha256Hex: String) async throws {
+        let destination = path(of: key)
+        let descriptor = open(filePath, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw MediaStoreError.fileError("cannot open \(filePath): errno \(errno)") }
+        let synced = fsync(descriptor) == 0
+        close(descriptor)
+        guard synced else { throw MediaStoreError.fileError("cannot sync \(filePath): errno \(errno)") }
+        let folder = (destination as NSString).deletingLastPathComponent
+        // Twice: a delete may remove the emptied folder just as it is made.
+        for _ in 0..<2 {
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            if rename(filePath, destination) == 0 { return }
+            if errno != ENOENT { break }
+        }
+        guard errno == EXDEV else { throw MediaStoreError.fileError("cannot rename to \(destination): errno \(errno)") }
+        try await put(fileAtPath: filePath, as: key, sha256Hex: sha256Hex)
+    }
+
     @discardableResult
     public func get(_ key: MediaKey, toFileAtPath filePath: String) async throws -> Int64 {
         let source = path(of: key)

@@ -17,6 +17,13 @@ public protocol MediaStore: Sendable {
     /// a stored object is never a torn or altered copy.
     func put(fileAtPath filePath: String, as key: MediaKey, sha256Hex: String) async throws
 
+    /// Stores a file its caller wrote and no longer needs, as `put(fileAtPath:as:sha256Hex:)`
+    /// does. A store on the same disk may sync the file and rename it into place instead of
+    /// copying it, trusting `sha256Hex` as the digest of what the caller wrote, since no
+    /// byte moves. The caller must not use `filePath` afterwards, whether this succeeds or
+    /// throws.
+    func put(movingFileAtPath filePath: String, as key: MediaKey, sha256Hex: String) async throws
+
     /// Writes the object to `filePath` (through a temporary name in the same folder, renamed
     /// once complete and its size checked) and returns its size in bytes. Nothing is left at
     /// `filePath` or beside it when this throws.
@@ -39,4 +46,11 @@ public protocol MediaStore: Sendable {
     /// A URL that lets anyone holding it GET the object for `expiresInSeconds`, or nil when
     /// this store cannot hand out URLs (the caller streams the object instead).
     func presignedGetURL(for key: MediaKey, expiresInSeconds: Int) throws -> String?
+}
+
+extension MediaStore {
+    /// A copy: stores elsewhere have no file to rename.
+    public func put(movingFileAtPath filePath: String, as key: MediaKey, sha256Hex: String) async throws {
+        try await put(fileAtPath: filePath, as: key, sha256Hex: sha256Hex)
+    }
 }

@@ -10,46 +10,79 @@ extension JobQueue {
     ///
     /// - Returns: nil when nothing is due.
     public func claim(owner: String) async throws -> ClaimedJob? {
+        try await claim(owner: owner, limit: 1).first
+    }
+
+    /// Leases up to `limit` jobs to `owner` in one transaction, as `limit` claims one
+    /// after another would: each from the least-served account with room at that point,
+    /// so a worker with several idle slots fills them with one commit.
+    ///
+    /// - Returns: the jobs claimed, fewer than `limit` (none) when fewer are due.
+    public func claim(owner: String, limit: Int) async throws -> [ClaimedJob] {
         precondition(!owner.isEmpty, "a lease has an owner")
+        precondition(limit > 0, "a claim takes at least one job")
         let now = clock.nowMilliseconds
-        let leaseExpiry = now + configuration.leaseMilliseconds
-        let maxRunning = configuration.maxRunningPerAccount
+        let configuration = configuration
         // Row locks, not serializable isolation: every idle worker of every host claims
         // from the same few lanes, and serializable transactions reading them all would
         // mostly fail each other (docs/ARCHITECTURE.md, "PostgreSQL's concurrency").
         return try await database.writeLockingRows { db in
-            let lanes = Lanes(db: db)
-            guard let account = try lanes.nextAccount(nowMilliseconds: now, maxRunning: maxRunning) else { return nil }
-            // The literal state lets SQLite use the partial index of queued jobs.
-            let next = try db.queryFirst(
-                """
-                SELECT id, account_id, payload, upload_id, attempts, max_attempts, credits, duration_ms, stage FROM jobs
-                WHERE account_id = ? AND state = 'queued' AND run_at_ms <= ?
-                ORDER BY priority DESC, run_at_ms, id LIMIT 1\(db.dialect.lockRowsSkippingLocked)
-                """,
-                account, now
-            ) { row in
-                let id: String = row["id"]
-                return ClaimedJob(
-                    id: id, claim: JobClaim(jobID: id, owner: owner, token: RandomIdentifier.make(prefix: "claim", nowMilliseconds: now)),
-                    account: AccountID(rawValue: row["account_id"]), payload: row["payload"],
-                    uploadID: row["upload_id"], attempt: (row["attempts"] as Int) + 1, maxAttempts: row["max_attempts"],
-                    credits: row["credits"], durationMilliseconds: row["duration_ms"], stage: row["stage"],
-                    leaseExpiresAtMilliseconds: leaseExpiry)
+            var claimed: [ClaimedJob] = []
+            // The first lane is waited for, as one claim does; the others are skipped when
+            // another transaction holds them, so no two claims wait on each other's lanes.
+            while claimed.count < limit,
+                let job = try Self.claimNext(
+                    owner: owner, skippingLockedLanes: !claimed.isEmpty, configuration: configuration, now: now, in: db)
+            {
+                claimed.append(job)
             }
-            guard let next else {
-                // The lane promised a due job that is not there: a lane out of step with
-                // its jobs. Recount it rather than let every claim stumble on it.
-                assertionFailure("lane \(account) promised a due job that is not there")
-                try lanes.rebuild(account: account)
-                return nil
-            }
-            let lease = Lease(claim: next.claim, expiresAtMilliseconds: leaseExpiry)
-            guard try Self.apply(.claim, jobID: next.id, claimedBy: nil, newLease: lease, now: now, in: db) else {
-                throw QueueError.brokenInvariant("job \(next.id) changed inside a transaction")
-            }
-            return next
+            return claimed
         }
+    }
+
+    /// Leases the due job a claim would take to `owner`, in the caller's transaction.
+    ///
+    /// - Parameter skippingLockedLanes: on PostgreSQL, pass over lanes another transaction
+    ///   holds instead of waiting for them; for a transaction that already holds a lane or
+    ///   a job, which must never wait on a lane (two such would wait on each other).
+    static func claimNext(
+        owner: String, skippingLockedLanes: Bool, configuration: Configuration, now: Int64, in db: any SQLConnection
+    ) throws -> ClaimedJob? {
+        let leaseExpiry = now + configuration.leaseMilliseconds
+        let lanes = Lanes(db: db)
+        guard
+            let account = try lanes.nextAccount(
+                nowMilliseconds: now, maxRunning: configuration.maxRunningPerAccount, skippingLocked: skippingLockedLanes)
+        else { return nil }
+        // The literal state lets SQLite use the partial index of queued jobs.
+        let next = try db.queryFirst(
+            """
+            SELECT id, account_id, payload, upload_id, attempts, max_attempts, credits, duration_ms, stage FROM jobs
+            WHERE account_id = ? AND state = 'queued' AND run_at_ms <= ?
+            ORDER BY priority DESC, run_at_ms, id LIMIT 1\(db.dialect.lockRowsSkippingLocked)
+            """,
+            account, now
+        ) { row in
+            let id: String = row["id"]
+            return ClaimedJob(
+                id: id, claim: JobClaim(jobID: id, owner: owner, token: RandomIdentifier.make(prefix: "claim", nowMilliseconds: now)),
+                account: AccountID(rawValue: row["account_id"]), payload: row["payload"],
+                uploadID: row["upload_id"], attempt: (row["attempts"] as Int) + 1, maxAttempts: row["max_attempts"],
+                credits: row["credits"], durationMilliseconds: row["duration_ms"], stage: row["stage"],
+                leaseExpiresAtMilliseconds: leaseExpiry)
+        }
+        guard let next else {
+            // The lane promised a due job that is not there: a lane out of step with its
+            // jobs. Recount it rather than let every claim stumble on it.
+            assertionFailure("lane \(account) promised a due job that is not there")
+            try lanes.rebuild(account: account)
+            return nil
+        }
+        let lease = Lease(claim: next.claim, expiresAtMilliseconds: leaseExpiry)
+        guard try apply(.claim, jobID: next.id, claimedBy: nil, newLease: lease, now: now, in: db) else {
+            throw QueueError.brokenInvariant("job \(next.id) changed inside a transaction")
+        }
+        return next
     }
 
     /// Extends the lease of a job still held by `claim` and records progress; tells the

@@ -7,6 +7,23 @@ extension JobQueue {
         try await settle(claim, transition: .succeed)
     }
 
+    /// The job succeeded, and the slot it freed takes the next due job (as
+    /// `claim(owner:)` would) in the same transaction: one commit per job instead of two.
+    ///
+    /// - Returns: how the job was settled, and the next job, nil when none is due (or, on
+    ///   PostgreSQL, when the lanes with due jobs are held by other claims just then).
+    public func succeed(_ claim: JobClaim, claimingNextFor owner: String) async throws -> (Settlement, next: ClaimedJob?) {
+        precondition(!owner.isEmpty, "a lease has an owner")
+        let now = clock.nowMilliseconds
+        let configuration = configuration
+        return try await database.writeLockingRows { db in
+            let settlement = try Self.settle(.succeed, claim: claim, now: now, in: db)
+            // This transaction holds the settled job's lane: it must not wait for another.
+            let next = try Self.claimNext(owner: owner, skippingLockedLanes: true, configuration: configuration, now: now, in: db)
+            return (settlement, next)
+        }
+    }
+
     /// The job cannot succeed (bad input, refused by the provider): its hold is voided.
     public func fail(_ claim: JobClaim, errorCode: String, errorMessage: String) async throws -> Settlement {
         try await settle(claim, transition: .fail, failure: JobFailure(code: errorCode, message: errorMessage))

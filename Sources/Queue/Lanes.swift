@@ -40,14 +40,15 @@ struct Lanes {
 
     /// The account served least that has a job due now and room to run it; on PostgreSQL
     /// its lane stays locked to this claim until it commits (`writeLockingRows`), so claims
-    /// of one account take turns and its running count stays exact.
-    func nextAccount(nowMilliseconds: Int64, maxRunning: Int) throws -> Int64? {
+    /// of one account take turns and its running count stays exact. `skippingLocked` passes
+    /// over lanes other transactions hold instead of waiting for them.
+    func nextAccount(nowMilliseconds: Int64, maxRunning: Int, skippingLocked: Bool = false) throws -> Int64? {
         try db.queryFirst(
             """
             SELECT account_id FROM queue_lanes
             WHERE queued > 0 AND next_run_at_ms <= ? AND running < ?
             ORDER BY running, served_at_ms, account_id
-            LIMIT 1\(db.dialect.lockRows)
+            LIMIT 1\(skippingLocked ? db.dialect.lockRowsSkippingLocked : db.dialect.lockRows)
             """,
             nowMilliseconds, maxRunning
         ) { row in row["account_id"] as Int64 }

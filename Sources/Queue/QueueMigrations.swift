@@ -139,6 +139,12 @@ public enum QueueMigrations {
             """),
         Migration("queue.5.media_rows", sqlite: Self.mediaRows(integer: "INTEGER"), postgresql: Self.mediaRows(integer: "BIGINT")),
         webhooks,
+        Migration("queue.7.no_owner_index", sql: """
+            -- Every claim and every end of a job inserted into and deleted from this index.
+            -- Its one reader, a dead worker's release, scans the running jobs through
+            -- jobs_leases instead: at most every worker's slots, a few hundred rows.
+            DROP INDEX jobs_owner;
+            """),
     ]
 
     /// Media is removed by rows, never by listing a store (docs/ARCHITECTURE.md, "Media

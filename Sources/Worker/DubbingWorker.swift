@@ -20,7 +20,8 @@ public struct DubbingWorker: Service {
     let runner: JobRunner
     let sweeper: Sweeper
     let draining = DrainState()
-    /// Idle job slots wait on this.
+    let slots: IdleSlots
+    /// The slot filler waits on this: for a job to arrive, or a slot to free.
     let wake = WakeSignal()
     /// The rescue loop waits on this, so that waking slots never runs a rescue.
     let maintenanceWake = WakeSignal()
@@ -40,6 +41,7 @@ public struct DubbingWorker: Service {
         self.configuration = configuration
         self.logger = logger
         self.database = database
+        slots = IdleSlots(configuration.concurrency)
         let files = JobFiles(dataDirectory: configuration.dataDirectory)
         queue = JobQueue(database: database, clock: clock, configuration: queueConfiguration)
         runner = JobRunner(
@@ -63,13 +65,11 @@ public struct DubbingWorker: Service {
         defer { webhookSubscription?.stop() }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
-                for slot in 0..<configuration.concurrency {
-                    group.addTask { await runSlot(slot) }
-                }
                 group.addTask { await maintain() }
                 if let webhooks {
                     group.addTask { await webhooks.run(isDone: { draining.isDraining }, wake: webhookWake) }
                 }
+                await fillSlots { job in group.addTask { await runSlot(from: job) } }
             }
         } onGracefulShutdown: {
             logger.info("draining: no new jobs; running jobs have \(configuration.shutdownGraceMilliseconds) ms to finish")
@@ -100,23 +100,48 @@ public struct DubbingWorker: Service {
         }
     }
 
-    private func runSlot(_ slot: Int) async {
+    /// Claims jobs for every idle slot in one transaction and starts them, until
+    /// draining starts.
+    private func fillSlots(start: (ClaimedJob) -> Void) async {
         while !draining.isDraining {
-            let claimed: ClaimedJob?
-            do {
-                claimed = try await queue.claim(owner: configuration.workerID)
-            } catch {
-                logger.warning("claim failed", metadata: ["error": "\(error)"])
-                claimed = nil
-            }
-            guard let claimed else {
+            let idle = slots.idle
+            guard idle > 0 else {
                 await wake.wait(milliseconds: configuration.pollIntervalMilliseconds)
                 continue
             }
-            await runner.run(claimed)
-            // A slot freed may let a job of a busy account run; let the others look too.
-            wake.wakeAll()
+            let claimed: [ClaimedJob]
+            do {
+                claimed = try await queue.claim(owner: configuration.workerID, limit: idle)
+            } catch {
+                logger.warning("claim failed", metadata: ["error": "\(error)"])
+                claimed = []
+            }
+            guard !claimed.isEmpty else {
+                await wake.wait(milliseconds: configuration.pollIntervalMilliseconds)
+                continue
+            }
+            slots.take(claimed.count)
+            for job in claimed { start(job) }
         }
+    }
+
+    /// Runs `job`, then the jobs its successes claimed next, on one slot.
+    private func runSlot(from job: ClaimedJob) async {
+        var next: ClaimedJob? = job
+        while let job = next {
+            next = await runner.run(job, claimingNext: !draining.isDraining)
+            // A job ended: a job of a busy account may now run in an idle slot.
+            wake.wakeAll()
+            if let claimed = next, draining.isDraining {
+                // Claimed as draining began: back to the queue, for a worker that stays.
+                do { _ = try await queue.giveBack(claimed.claim) } catch {
+                    logger.warning("giving back failed; its lease will expire", metadata: ["error": "\(error)"])
+                }
+                next = nil
+            }
+        }
+        slots.release()
+        wake.wakeAll()
     }
 
     /// Rescues expired leases and sweeps old files until draining starts.

@@ -27,7 +27,13 @@ struct JobRunner: Sendable {
         case stopped(StopReason)
     }
 
-    func run(_ job: ClaimedJob) async {
+    /// Runs `job` to its settle.
+    ///
+    /// - Parameter claimingNext: on success, lease the slot's next job in the settle's
+    ///   own transaction (`JobQueue.succeed(_:claimingNextFor:)`).
+    /// - Returns: the job claimed that way, to run next; nil when none was (or not asked).
+    @discardableResult
+    func run(_ job: ClaimedJob, claimingNext: Bool = false) async -> ClaimedJob? {
         var jobLogger = logger
         jobLogger[metadataKey: "job"] = "\(job.id)"
         jobLogger[metadataKey: "attempt"] = "\(job.attempt)"
@@ -38,12 +44,12 @@ struct JobRunner: Sendable {
         } catch {
             logger.error("unreadable job payload", metadata: ["error": "\(error)"])
             await settle(job, .finished(.failure(.providerRejected("the job's request could not be read"))), logger: logger)
-            return
+            return nil
         }
         guard let uploadID = job.uploadID else {
             logger.error("job without an upload")
             await settle(job, .finished(.failure(.invalidAudio("the job's upload is missing"))), logger: logger)
-            return
+            return nil
         }
         logger.info("job started", metadata: ["stage": "\(job.stage ?? "-")"])
         let progress = JobProgress()
@@ -85,7 +91,7 @@ struct JobRunner: Sendable {
         settleLogger[metadataKey: "elapsed_ms"] = "\(elapsed.wholeMilliseconds)"
         settleLogger[metadataKey: "provider_wait_ms"] = "\(waited.wholeMilliseconds)"
         settleLogger[metadataKey: "overhead_ms"] = "\((elapsed - waited).wholeMilliseconds)"
-        await settle(job, outcome, logger: settleLogger)
+        return await settle(job, outcome, claimingNext: claimingNext, logger: settleLogger)
     }
 
     /// Heartbeats until the job must stop; returns only then (or when cancelled because
@@ -117,11 +123,15 @@ struct JobRunner: Sendable {
         return .shutdown
     }
 
-    private func settle(_ job: ClaimedJob, _ outcome: Outcome, logger: Logger) async {
+    @discardableResult
+    private func settle(_ job: ClaimedJob, _ outcome: Outcome, claimingNext: Bool = false, logger: Logger) async -> ClaimedJob? {
         let claim = job.claim
+        var next: ClaimedJob?
         do {
             let settlement: Settlement
             switch outcome {
+            case .finished(.success) where claimingNext:
+                (settlement, next) = try await queue.succeed(claim, claimingNextFor: claim.owner)
             case .finished(.success):
                 settlement = try await queue.succeed(claim)
             case .finished(.failure(let error)) where error.isCanceled:
@@ -151,6 +161,7 @@ struct JobRunner: Sendable {
             // and nothing was settled twice.
             logger.error("settling failed", metadata: ["error": "\(error)"])
         }
+        return next
     }
 
     /// A finished job needs its upload and work folder no more; only a success keeps its

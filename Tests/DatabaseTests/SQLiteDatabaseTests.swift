@@ -106,6 +106,32 @@ import Testing
         #expect(applied == ["test.1", "test.2"])
     }
 
+    @Test("reads beyond the pool of connections wait for one, each sees the committed rows, and the pool never grows past its limit")
+    func readsShareABoundedPool() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var configuration = SQLiteDatabase.Configuration()
+        configuration.readerCount = 1
+        configuration.maxReaderCount = 3
+        let database = try await SQLiteDatabase.open(path: directory.appending("db.sqlite"), migrations: migrations, configuration: configuration)
+        try await database.write { db in try db.execute("INSERT INTO items (name, size) VALUES ('a', 1), ('b', 2)") }
+        let reads = try await withThrowingTaskGroup(of: (total: Int64, connection: ObjectIdentifier).self) { group in
+            for _ in 0..<64 {
+                group.addTask {
+                    try await database.read { db in
+                        // Held a moment, so reads overlap and some must wait.
+                        usleep(200)
+                        let total = try db.queryFirst("SELECT sum(size) AS total FROM items") { $0["total"] as Int64 } ?? 0
+                        return (total, ObjectIdentifier(db as AnyObject))
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(reads.map(\.total) == Array(repeating: 3, count: 64))
+        #expect((1...3).contains(Set(reads.map(\.connection)).count))
+    }
+
     @Test func identifiersSortByTimeAndDiffer() {
         let first = RandomIdentifier.make(prefix: "dub", nowMilliseconds: 1_000)
         let second = RandomIdentifier.make(prefix: "dub", nowMilliseconds: 2_000)

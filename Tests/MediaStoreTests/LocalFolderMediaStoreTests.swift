@@ -56,6 +56,24 @@ struct MediaSample {
         try await store.delete(key)
     }
 
+    @Test("a spooled file is moved into place: same bytes, nothing left beside it, the spool file gone")
+    func aMovedFileIsRenamedNotCopied() async throws {
+        let folder = try TemporaryDirectory("media-local")
+        defer { folder.remove() }
+        let store = LocalFolderMediaStore(root: folder.appending("data"))
+        let sample = MediaSample(sizeBytes: 300_007)
+        let source = try folder.write(sample.bytes, to: "spooled-audio")
+        let inode = try FileManager.default.attributesOfItem(atPath: source)[.systemFileNumber] as? UInt64
+        let key = try MediaKey("uploads/u3/source")
+
+        try await store.put(movingFileAtPath: source, as: key, sha256Hex: sample.sha256Hex)
+        let stored = folder.appending("data/uploads/u3/source")
+        #expect(try MediaSample.contents(of: stored) == sample.bytes)
+        #expect(try FileManager.default.attributesOfItem(atPath: stored)[.systemFileNumber] as? UInt64 == inode)
+        #expect(!FileManager.default.fileExists(atPath: source))
+        #expect(MediaSample.names(in: folder.appending("data/uploads/u3")) == ["source"])
+    }
+
     @Test func aFileThatDoesNotMatchItsHashIsNotStored() async throws {
         let folder = try TemporaryDirectory("media-local")
         defer { folder.remove() }

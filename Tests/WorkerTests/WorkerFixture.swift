@@ -110,7 +110,7 @@ struct WorkerFixture {
     ) async throws -> (engine: FakeEngine, run: Task<Void, Never>) {
         let engine = FakeEngine(.blockUntilReleased)
         let runner = runner(engine, queue: queue)
-        let run = Task { await runner.run(claimed) }
+        let run = Task { _ = await runner.run(claimed) }
         try await engine.waitUntilStarted()
         return (engine, run)
     }

@@ -5,6 +5,7 @@ import Dubbing
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import Media
 import Queue
 
@@ -25,6 +26,7 @@ struct DubUploadRoute: Sendable {
         let idempotencyKey = try IdempotencyKeyHeader.value(of: request)
         guard uploadsInProgress.acquire(account) else { throw APIError.tooManyUploads(limit: uploadsInProgress.limit) }
         defer { uploadsInProgress.release(account) }
+        var phases = UploadPhases()
         // An account that cannot pay for the shortest job is refused before its body is
         // read: a key without credits must not make the server store and probe files. A
         // retry of a request already queued is answered with its job, whatever the balance.
@@ -37,45 +39,64 @@ struct DubUploadRoute: Sendable {
                 throw LedgerError.insufficientCredits(required: CreditPricing.minimumCredits, available: balance.available)
             }
         }
+        phases.end(.checks)
         let uploadID = RandomIdentifier.make(prefix: "up", nowMilliseconds: SystemWallClock().nowMilliseconds)
         let folder = configuration.files.spoolFolder(uploadID: uploadID)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
 
-        let limits = configuration.uploadLimits
-        let upload = try await UploadReceiver.receive(request, into: folder, limits: limits)
-        let fields = try DubFields(upload.fields, hasSubtitles: upload.subtitlesPath != nil)
-        guard upload.audioBytes > 0 else { throw APIError.invalidAudio("the audio file is empty") }
-        let info = try await probes.probe(
-            path: upload.audioPath, maxDurationSeconds: configuration.maxDurationSeconds, account: account)
-        guard upload.audioBytes <= limits.limit(hasVideo: info.hasVideo) else {
-            throw APIError.payloadTooLarge(limitBytes: limits.limit(hasVideo: info.hasVideo))
-        }
-        if let reason = engine.unsupportedReason(
-            targetLanguage: fields.targetLanguage, hasSubtitles: upload.subtitlesPath != nil, voice: fields.voice)
-        {
-            throw APIError.engineUnsupported(reason)
-        }
-        for voice in fields.voices.values.sorted() {
+        // The upload's row must be committed before its first object is put (docs/ARCHITECTURE.md,
+        // "Media store"). Written while the body arrives and is probed, its commit is off the
+        // upload's path; a refusal before the put removes it again.
+        let record = Task { try await queue.recordUpload(id: uploadID, account: account) }
+        let upload: ReceivedUpload
+        let fields: DubFields
+        let info: AudioInfo
+        let credits: Int64
+        let payloadJSON: String
+        let fingerprint: String
+        do {
+            let limits = configuration.uploadLimits
+            upload = try await UploadReceiver.receive(request, into: folder, limits: limits)
+            fields = try DubFields(upload.fields, hasSubtitles: upload.subtitlesPath != nil)
+            guard upload.audioBytes > 0 else { throw APIError.invalidAudio("the audio file is empty") }
+            phases.end(.receive)
+            info = try await probes.probe(
+                path: upload.audioPath, maxDurationSeconds: configuration.maxDurationSeconds, account: account)
+            guard upload.audioBytes <= limits.limit(hasVideo: info.hasVideo) else {
+                throw APIError.payloadTooLarge(limitBytes: limits.limit(hasVideo: info.hasVideo))
+            }
+            phases.end(.probe)
             if let reason = engine.unsupportedReason(
-                targetLanguage: fields.targetLanguage, hasSubtitles: upload.subtitlesPath != nil, voice: voice)
+                targetLanguage: fields.targetLanguage, hasSubtitles: upload.subtitlesPath != nil, voice: fields.voice)
             {
                 throw APIError.engineUnsupported(reason)
             }
-        }
+            for voice in fields.voices.values.sorted() {
+                if let reason = engine.unsupportedReason(
+                    targetLanguage: fields.targetLanguage, hasSubtitles: upload.subtitlesPath != nil, voice: voice)
+                {
+                    throw APIError.engineUnsupported(reason)
+                }
+            }
 
-        if let subtitlesPath = upload.subtitlesPath {
-            try SpeechBudget.checkSubtitles(atPath: subtitlesPath, durationMilliseconds: info.durationMilliseconds)
+            if let subtitlesPath = upload.subtitlesPath {
+                try SpeechBudget.checkSubtitles(atPath: subtitlesPath, durationMilliseconds: info.durationMilliseconds)
+            }
+            credits = CreditPricing.credits(forDurationMilliseconds: info.durationMilliseconds)
+            let payload = DubbingRequest(
+                hasSubtitles: upload.subtitlesPath != nil, targetLanguage: fields.targetLanguage,
+                sourceLanguage: fields.sourceLanguage, voice: fields.voice, keepBackground: fields.keepBackground,
+                durationMilliseconds: info.durationMilliseconds, speakers: fields.speakers, voices: fields.voices,
+                video: VideoResult(source: info, keepsOriginal: fields.keepOriginal, sourceLanguage: fields.sourceLanguage))
+            payloadJSON = String(decoding: try JSONEncoder().encode(payload), as: UTF8.self)
+            fingerprint = fields.fingerprint(audioDigest: upload.audioDigest, subtitlesDigest: upload.subtitlesDigest)
+        } catch {
+            if (try? await record.value) != nil { try? await queue.forgetUpload(id: uploadID) }
+            throw error
         }
-        let credits = CreditPricing.credits(forDurationMilliseconds: info.durationMilliseconds)
-        let payload = DubbingRequest(
-            hasSubtitles: upload.subtitlesPath != nil, targetLanguage: fields.targetLanguage,
-            sourceLanguage: fields.sourceLanguage, voice: fields.voice, keepBackground: fields.keepBackground,
-            durationMilliseconds: info.durationMilliseconds, speakers: fields.speakers, voices: fields.voices,
-            video: VideoResult(source: info, keepsOriginal: fields.keepOriginal, sourceLanguage: fields.sourceLanguage))
-        let payloadJSON = String(decoding: try JSONEncoder().encode(payload), as: UTF8.self)
-        let fingerprint = fields.fingerprint(audioDigest: upload.audioDigest, subtitlesDigest: upload.subtitlesDigest)
-        let stored = try await StoredUpload.put(upload, id: uploadID, account: account, queue: queue, media: configuration.media)
+        let stored = try await StoredUpload.put(upload, id: uploadID, recorded: record, queue: queue, media: configuration.media)
+        phases.end(.store)
         let outcome: EnqueueOutcome
         do {
             outcome = try await queue.enqueue(EnqueueRequest(
@@ -86,7 +107,9 @@ struct DubUploadRoute: Sendable {
             throw error
         }
 
+        phases.end(.enqueue)
         let job = outcome.job
+        context.logger.debug("upload accepted", metadata: phases.logMetadata.merging(["job": "\(job.id)"]) { $1 })
         let available: Int64
         switch outcome {
         case .created(_, let availableCredits):

@@ -1,4 +1,3 @@
-import Dubbing
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -8,7 +7,7 @@ import Queue
 /// A job as the API shows it (`GET /api/dub/{id}` and the list).
 enum JobView {
     static func json(_ job: Job, publicURL: String) -> [String: JSONValue] {
-        let request = try? JSONDecoder().decode(DubbingRequest.self, from: Data(job.payload.utf8))
+        let request = JobRequestView.of(jobID: job.id, payload: job.payload)
         var object: [String: JSONValue] = [
             "id": .string(job.id),
             "status": .string(job.state.rawValue),
@@ -19,15 +18,15 @@ enum JobView {
             "duration_seconds": .double(Double(job.durationMilliseconds) / 1_000),
             "credits_reserved": .integer(job.credits),
             "credits_charged": .integer(job.state == .succeeded ? job.credits : 0),
-            "target_language": .optional(request?.targetLanguage),
+            "target_language": .optional(request.targetLanguage),
             "created_at": .string(timestamp(job.createdAtMilliseconds)),
             "started_at": .optional(job.startedAtMilliseconds.map(timestamp)),
             "finished_at": .optional(job.finishedAtMilliseconds.map(timestamp)),
             "status_url": .string("\(publicURL)/api/dub/\(job.id)"),
             "result_url": job.state == .succeeded ? .string("\(publicURL)/api/dub/\(job.id)/result") : .null,
             "transcript_url": job.state == .succeeded ? .string("\(publicURL)/api/dub/\(job.id)/transcript") : .null,
-            "speakers": .optional(request?.speakers.rawValue),
-            "result": resultType(request),
+            "speakers": .optional(request.speakers),
+            "result": request.result,
         ]
         if job.state.isFinished, let code = job.errorCode, job.state != .succeeded {
             // The recorded message may hold a provider's raw answer or a worker's paths:
@@ -37,18 +36,6 @@ enum JobView {
             object["error"] = .null
         }
         return object
-    }
-
-    /// What the result is, known from the upload on: its type and file extension, and for
-    /// a video whether the original audio comes back as a second track.
-    private static func resultType(_ request: DubbingRequest?) -> JSONValue {
-        let container = request?.resultContainer ?? .mp3
-        return .object([
-            "content_type": .string(container.contentType),
-            "file_extension": .string(container.fileExtension),
-            "video": .bool(container.isVideo),
-            "original_track": .bool(request?.video?.keepsOriginal ?? false),
-        ])
     }
 
     /// `2026-11-25T15:40:00.123Z`. Written out by hand: creating an `ISO8601DateFormatter`

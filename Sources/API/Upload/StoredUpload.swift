@@ -10,19 +10,21 @@ struct StoredUpload: Sendable {
     let queue: JobQueue
     let media: any MediaStore
 
-    /// Records the upload, then puts its files with the digests computed while they were
-    /// received, so the store refuses any other bytes.
+    /// Once the upload is recorded, puts its files with the digests computed while they were
+    /// received, so the store refuses any other bytes. The spooled files are moved, not
+    /// copied, where the store allows it: the caller must not read them afterwards.
     /// - Throws: 503 `media_store_unavailable` when the store fails; what was put is
     ///   removed again.
+    /// - Parameter recorded: the write of the upload's row, awaited before the first put.
     static func put(
-        _ upload: ReceivedUpload, id: String, account: AccountID, queue: JobQueue, media: any MediaStore
+        _ upload: ReceivedUpload, id: String, recorded: Task<Void, any Error>, queue: JobQueue, media: any MediaStore
     ) async throws -> StoredUpload {
-        try await queue.recordUpload(id: id, account: account)
+        try await recorded.value
         let stored = StoredUpload(id: id, queue: queue, media: media)
         do {
-            try await media.put(fileAtPath: upload.audioPath, as: .uploadedAudio(uploadID: id), sha256Hex: upload.audioDigest)
+            try await media.put(movingFileAtPath: upload.audioPath, as: .uploadedAudio(uploadID: id), sha256Hex: upload.audioDigest)
             if let subtitlesPath = upload.subtitlesPath, let digest = upload.subtitlesDigest {
-                try await media.put(fileAtPath: subtitlesPath, as: .uploadedSubtitles(uploadID: id), sha256Hex: digest)
+                try await media.put(movingFileAtPath: subtitlesPath, as: .uploadedSubtitles(uploadID: id), sha256Hex: digest)
             }
         } catch let error as MediaStoreError {
             await stored.remove()

@@ -15,6 +15,8 @@ final class GroupCommitWriter: Sendable {
 
     private let queue: DispatchQueue
     private let connection: SQLiteConnection
+    /// Held around each batch, so writers of other processes wait in the kernel.
+    private let processLock: ProcessWriteLock?
     private let state = Mutex(State())
 
     private struct State {
@@ -22,9 +24,10 @@ final class GroupCommitWriter: Sendable {
         var draining = false
     }
 
-    init(label: String, connection: SQLiteConnection) {
+    init(label: String, connection: SQLiteConnection, processLock: ProcessWriteLock?) {
         queue = DispatchQueue(label: label)
         self.connection = connection
+        self.processLock = processLock
     }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
@@ -40,16 +43,25 @@ final class GroupCommitWriter: Sendable {
     }
 
     /// Runs batches until nothing is pending; only ever on `queue`.
+    ///
+    /// The batch is taken only once the process lock is held: writes that arrive while
+    /// another process commits join this batch instead of waiting for the next one.
     private func drain() {
         while true {
+            // Only this queue removes writes: once some are pending, they still are after the wait.
+            let idle = state.withLock { state in
+                if state.pending.isEmpty { state.draining = false }
+                return state.pending.isEmpty
+            }
+            if idle { return }
+            processLock?.lock()
             let batch: [any PendingWrite] = state.withLock { state in
                 let batch = Array(state.pending.prefix(Self.maxBatchCount))
                 state.pending.removeFirst(batch.count)
-                if batch.isEmpty { state.draining = false }
                 return batch
             }
-            if batch.isEmpty { return }
             commit(batch)
+            processLock?.unlock()
         }
     }
 

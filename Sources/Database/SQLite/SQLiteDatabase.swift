@@ -2,12 +2,13 @@ import CSQLite
 import Dispatch
 import Synchronization
 
-/// The way into one SQLite file: a writer connection and a few reader connections,
-/// each running on its own serial dispatch queue.
+/// The way into one SQLite file: a writer connection on its own serial dispatch queue,
+/// and a pool of reader connections that run reads on the caller's thread.
 ///
 /// SQLite allows one writer at a time per file (across processes too), and its busy
-/// waits block the calling thread; running them on dedicated queues keeps them off
-/// Swift's cooperative thread pool, so a slow lock never stalls the HTTP server.
+/// waits block the calling thread; running writes on a dedicated queue keeps them off
+/// Swift's cooperative thread pool, so a slow lock never stalls the HTTP server. Reads
+/// of a WAL database take no lock that waits (`SQLiteReaderPool`).
 ///
 /// ```swift
 /// let database = try await SQLiteDatabase.open(path: "data/auris.sqlite", migrations: migrations)
@@ -24,8 +25,10 @@ public final class SQLiteDatabase: SQLDatabase {
         /// `write` returns. Money moves in these transactions, so durability wins over
         /// the few microseconds `NORMAL` would save.
         public var synchronous: String = "FULL"
-        /// Connections for `read`; WAL lets them read while the writer writes.
+        /// Connections for `read` opened at once; WAL lets them read while the writer writes.
         public var readerCount: Int = 2
+        /// Connections for `read` at most: one per thread reading at the same moment.
+        public var maxReaderCount: Int = 16
 
         public init() {}
     }
@@ -35,8 +38,7 @@ public final class SQLiteDatabase: SQLDatabase {
     public var dialect: SQLDialect { .sqlite }
     public var location: String { path }
     private let writer: GroupCommitWriter
-    private let readers: [SerializedConnection]
-    private let nextReader = Atomic<Int>(0)
+    private let readers: SQLiteReaderPool
 
     /// Opens the file, creating it when needed, and applies the migrations not yet applied.
     public static func open(
@@ -58,16 +60,16 @@ public final class SQLiteDatabase: SQLDatabase {
                 path: path, readOnly: false,
                 busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
                 synchronous: configuration.synchronous
-            )
+            ),
+            processLock: ProcessWriteLock(databasePath: path)
         )
-        readers = try (0..<configuration.readerCount).map { index in
-            try SerializedConnection(
-                label: "auris.database.reader.\(index)",
-                connection: SQLiteConnection(
-                    path: path, readOnly: false,
-                    busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
-                    synchronous: configuration.synchronous
-                )
+        readers = try SQLiteReaderPool(
+            initialCount: configuration.readerCount, maxConnections: max(configuration.readerCount, configuration.maxReaderCount)
+        ) {
+            try SQLiteConnection(
+                path: path, readOnly: false,
+                busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
+                synchronous: configuration.synchronous
             )
         }
     }
@@ -92,8 +94,7 @@ public final class SQLiteDatabase: SQLDatabase {
 
     /// Runs `body` in a read transaction: one consistent snapshot of the database.
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
-        let index = nextReader.wrappingAdd(1, ordering: .relaxed).oldValue % readers.count
-        return try await readers[index].run { db in try db.inTransaction("BEGIN DEFERRED", body) }
+        try await readers.read(body)
     }
 }
 
@@ -109,21 +110,5 @@ extension SQLiteConnection {
             if isInTransaction { _ = try? execute("ROLLBACK") }
             throw error
         }
-    }
-}
-
-/// A connection and the serial queue that is its only user.
-private final class SerializedConnection: Sendable {
-    private let queue: DispatchQueue
-    // Only touched on `queue`, one block at a time.
-    private let connection: SQLiteConnection
-
-    init(label: String, connection: SQLiteConnection) {
-        queue = DispatchQueue(label: label)
-        self.connection = connection
-    }
-
-    func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await queue.run { [connection] in try body(connection) }
     }
 }

@@ -126,7 +126,7 @@ enum ProcessLogging {
     static func bootstrap(label: String) -> Logger {
         let level = Environment.value("AURIS_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = DeferredMetadataLogHandler(StreamLogHandler.standardError(label: label))
             handler.logLevel = level
             return handler
         }
