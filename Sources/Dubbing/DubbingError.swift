@@ -96,6 +96,8 @@ public struct DubbingError: Error, Sendable, CustomStringConvertible {
     }
     /// Whether the provider refused the request itself (a 4xx other than auth or quota).
     var isProviderRejection: Bool { kind == .providerRejected }
+    /// A 429 of the provider's rate limit (not of its quota): nothing was done or paid.
+    var isRateLimited: Bool { kind == .providerRateLimited }
     /// The provider asked for a retry (`x-should-retry: true`) on a status we would not retry.
     static func providerRetryRequested(_ message: String, retryAfterSeconds: Double?) -> DubbingError {
         DubbingError(.providerUnavailable, message, transient: true, retryAfterSeconds: retryAfterSeconds)

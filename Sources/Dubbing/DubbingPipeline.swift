@@ -42,14 +42,15 @@ struct DubbingPipeline: Sendable {
             }
             await progress(.prepare, 0)
             let pieces = try await PrepareStage(
-                folder: folder, maxPieceBytes: self.configuration.maxPieceBytes,
+                folder: folder, maxPieceBytes: self.configuration.preparedPieceBytes(diarized: request.speakers == .auto),
                 ffmpegTimeoutSeconds: self.configuration.ffmpegTimeoutSeconds
             ).run(sourcePath: source.audioPath, durationMilliseconds: request.durationMilliseconds)
             await progress(.prepare, 1)
             try DubbingError.checkCancellation()
             let heard = try await TranscribeStage(
                 folder: folder, client: client, model: self.configuration.transcribeModel,
-                diarizeModel: self.configuration.diarizeModel, ffmpegTimeoutSeconds: self.configuration.ffmpegTimeoutSeconds
+                diarizeModel: self.configuration.diarizeModel, ffmpegTimeoutSeconds: self.configuration.ffmpegTimeoutSeconds,
+                concurrency: self.configuration.transcriptionConcurrency
             ).run(pieces: pieces, request: request, progress: progress)
             transcript = heard
             try DubbingError.checkCancellation()

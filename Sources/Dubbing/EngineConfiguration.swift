@@ -31,8 +31,19 @@ public struct EngineConfiguration: Sendable {
     public var requestTimeoutSeconds: Double
     /// Limit of one transcription call (uploads up to 25 MB).
     public var transcriptionTimeoutSeconds: Double
-    /// `AURIS_SPEECH_CONCURRENCY`: speech requests in flight per job.
+    /// `AURIS_SPEECH_CONCURRENCY`: speech requests in flight per job at most (1…64); the
+    /// provider's rate limit decides how many actually are (`rateLimited`).
     public var speechConcurrency: Int
+    /// `AURIS_TRANSCRIBE_CONCURRENCY`: pieces transcribed at once per job (1…32); a
+    /// diarized job's pieces go one after another (each needs the speakers found before).
+    public var transcriptionConcurrency: Int = 8
+    /// `AURIS_TRANSCRIBE_PIECE_SECONDS`: the longest piece sent for transcription (10…3000),
+    /// so a long file is transcribed in pieces at once; a diarized job's pieces are
+    /// limited by `maxPieceBytes` only.
+    public var transcriptionPieceSeconds: Double = 120
+    /// `AURIS_OPENAI_RATE_LIMITS` (`1`, `0` to turn off): calls follow the provider's
+    /// `x-ratelimit-*` headers and wait out a 429's `Retry-After` (`OpenAIRateLimiter`).
+    public var rateLimited = true
     /// Limit of one ffmpeg or espeak-ng run, and of one in-process decode or encode.
     public var ffmpegTimeoutSeconds: Double
     /// The most a clip is sped up to fit its slot; what still does not fit is cut with a fade.
@@ -54,7 +65,7 @@ public struct EngineConfiguration: Sendable {
         speechVoice: String = "alloy",
         requestTimeoutSeconds: Double = 120,
         transcriptionTimeoutSeconds: Double = 600,
-        speechConcurrency: Int = 4,
+        speechConcurrency: Int = 16,
         ffmpegTimeoutSeconds: Double = 600,
         maxTempo: Double = 2.0,
         maxPieceBytes: Int = 24 * 1024 * 1024,
@@ -80,7 +91,8 @@ public struct EngineConfiguration: Sendable {
 
     /// Reads `AURIS_ENGINE` (`openai` when `OPENAI_API_KEY` is set, else `offline`),
     /// `OPENAI_API_KEY`, `OPENAI_BASE_URL`, `AURIS_TRANSCRIBE_MODEL`, `AURIS_DIARIZE_MODEL`, `AURIS_TRANSLATE_MODEL`,
-    /// `AURIS_TTS_MODEL`, `AURIS_TTS_VOICE`, `AURIS_OPENAI_TIMEOUT_SECONDS`, `AURIS_SPEECH_CONCURRENCY`.
+    /// `AURIS_TTS_MODEL`, `AURIS_TTS_VOICE`, `AURIS_OPENAI_TIMEOUT_SECONDS`, `AURIS_SPEECH_CONCURRENCY`,
+    /// `AURIS_TRANSCRIBE_CONCURRENCY`, `AURIS_TRANSCRIBE_PIECE_SECONDS`, `AURIS_OPENAI_RATE_LIMITS`.
     /// - Throws: `invalid_configuration` for an unknown engine, `openai` without a key,
     ///   an unknown voice or a number out of range.
     public init(environment: [String: String]) throws(DubbingError) {
@@ -105,18 +117,18 @@ public struct EngineConfiguration: Sendable {
         if let model = value("AURIS_DIARIZE_MODEL") { self.diarizeModel = model }
         if let model = value("AURIS_TTS_MODEL") { self.speechModel = model }
         if let voice = value("AURIS_TTS_VOICE") { self.speechVoice = voice }
-        if let text = value("AURIS_OPENAI_TIMEOUT_SECONDS") {
-            guard let seconds = Double(text), (1...3_600).contains(seconds) else {
-                throw .invalidConfiguration("AURIS_OPENAI_TIMEOUT_SECONDS must be 1…3600, not \(text)")
+        func number(_ name: String, in range: ClosedRange<Double>, whole: Bool = true) throws(DubbingError) -> Double? {
+            guard let text = value(name) else { return nil }
+            guard let number = Double(text), range.contains(number), !whole || number.rounded() == number else {
+                throw .invalidConfiguration("\(name) must be \(Int(range.lowerBound))…\(Int(range.upperBound)), not \(text)")
             }
-            self.requestTimeoutSeconds = seconds
+            return number
         }
-        if let text = value("AURIS_SPEECH_CONCURRENCY") {
-            guard let count = Int(text), (1...16).contains(count) else {
-                throw .invalidConfiguration("AURIS_SPEECH_CONCURRENCY must be 1…16, not \(text)")
-            }
-            self.speechConcurrency = count
-        }
+        if let seconds = try number("AURIS_OPENAI_TIMEOUT_SECONDS", in: 1...3_600, whole: false) { self.requestTimeoutSeconds = seconds }
+        if let count = try number("AURIS_SPEECH_CONCURRENCY", in: 1...64) { self.speechConcurrency = Int(count) }
+        if let count = try number("AURIS_TRANSCRIBE_CONCURRENCY", in: 1...32) { self.transcriptionConcurrency = Int(count) }
+        if let seconds = try number("AURIS_TRANSCRIBE_PIECE_SECONDS", in: 10...3_000, whole: false) { self.transcriptionPieceSeconds = seconds }
+        if let flag = try number("AURIS_OPENAI_RATE_LIMITS", in: 0...1) { self.rateLimited = flag == 1 }
         try self.validate()
     }
 
@@ -133,12 +145,24 @@ public struct EngineConfiguration: Sendable {
                 throw .invalidConfiguration("AURIS_TTS_VOICE \(self.speechVoice) is not an OpenAI voice")
             }
         }
-        guard self.speechConcurrency >= 1, self.maxTempo >= 1, self.maxPieceBytes >= 16_000,
+        guard self.speechConcurrency >= 1, self.transcriptionConcurrency >= 1, self.transcriptionPieceSeconds >= 10,
+              self.maxTempo >= 1, self.maxPieceBytes >= 16_000,
               self.translationBatchSegments >= 1, self.translationBatchCharacters >= 100,
               self.requestTimeoutSeconds > 0, self.transcriptionTimeoutSeconds > 0, self.ffmpegTimeoutSeconds > 0
         else {
             throw .invalidConfiguration("a limit of the engine configuration is out of range")
         }
+    }
+
+    /// The largest piece `PrepareStage` may make: `maxPieceBytes`, or fewer bytes so that no
+    /// piece is longer than `transcriptionPieceSeconds` (a 64 kbit/s MP3 grows with its
+    /// length; `PrepareStage.pieceSeconds` keeps a tenth spare and adds half a second).
+    /// Diarized pieces stay as long as the upload limit allows: they go one at a time.
+    func preparedPieceBytes(diarized: Bool) -> Int {
+        guard !diarized else { return self.maxPieceBytes }
+        let bytesPerSecond = Double(PrepareStage.bitsPerSecond) / 8
+        let bytes = Int(((self.transcriptionPieceSeconds + 0.5) / 0.9 * bytesPerSecond).rounded(.up))
+        return min(self.maxPieceBytes, max(16_000, bytes))
     }
 
     /// The engine these settings describe; one serves all jobs of a process.

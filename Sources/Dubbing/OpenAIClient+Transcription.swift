@@ -2,8 +2,8 @@ import Foundation
 
 extension OpenAIClient {
     /// The part of a `verbose_json` or `diarized_json` transcription the pipeline uses.
-    struct Transcription: Codable {
-        struct Segment: Codable {
+    struct Transcription: Codable, Sendable {
+        struct Segment: Codable, Sendable {
             var start: Double
             var end: Double
             var text: String

@@ -2,7 +2,7 @@ import Foundation
 
 extension OpenAIClient {
     /// One line sent to or received from the translation model.
-    struct TranslationLine: Codable, Equatable {
+    struct TranslationLine: Codable, Equatable, Sendable {
         var id: Int
         var text: String
     }

@@ -18,7 +18,8 @@ struct OpenAIEngine: PipelineEngine {
             apiKey: configuration.openAIAPIKey ?? "",
             logger: Logger(label: "auris.dubbing"),
             requestTimeoutSeconds: configuration.requestTimeoutSeconds,
-            transcriptionTimeoutSeconds: configuration.transcriptionTimeoutSeconds
+            transcriptionTimeoutSeconds: configuration.transcriptionTimeoutSeconds,
+            rateLimiter: configuration.rateLimited ? OpenAIRateLimiter() : nil
         )
         self.configuration = configuration
         self.pipeline = DubbingPipeline(

@@ -1,5 +1,6 @@
 /// Step 4: one clip per segment (several when its text is too long for one call),
-/// a few at a time. A clip is saved as soon as it arrives, and clips already in the
+/// up to the synthesizer's `concurrency` at a time; OpenAI's calls also wait for the
+/// provider's rate limit (`OpenAIRateLimiter`), shared by every job of the process. A clip is saved as soon as it arrives, and clips already in the
 /// work folder are not asked for again.
 struct SynthesizeStage: Sendable {
     /// One call to the synthesizer.
@@ -50,36 +51,12 @@ struct SynthesizeStage: Sendable {
         await progress(.synthesize, Double(finished) / Double(total))
 
         let synthesizer = self.synthesizer
-        let firstError: DubbingError? = await withTaskGroup(of: DubbingError?.self) { group in
-            var pending = missing.makeIterator()
-            var failure: DubbingError?
-            func startNext(_ group: inout TaskGroup<DubbingError?>) {
-                guard failure == nil, !Task.isCancelled, let clip = pending.next() else { return }
-                group.addTask {
-                    do throws(DubbingError) {
-                        try await synthesizer.synthesize(
-                            clip.text, language: request.targetLanguage, voice: clip.voice, to: clip.file
-                        )
-                        return nil
-                    } catch {
-                        return error
-                    }
-                }
-            }
-            for _ in 0..<synthesizer.concurrency { startNext(&group) }
-            while let result = await group.next() {
-                if let error = result {
-                    failure = failure ?? error
-                } else {
-                    finished += 1
-                    await progress(.synthesize, Double(finished) / Double(total))
-                }
-                startNext(&group)
-            }
-            return failure
+        try await forEachConcurrently(missing, concurrency: synthesizer.concurrency) { clip throws(DubbingError) in
+            try await synthesizer.synthesize(clip.text, language: request.targetLanguage, voice: clip.voice, to: clip.file)
+        } finished: { _, _ in
+            finished += 1
+            await progress(.synthesize, Double(finished) / Double(total))
         }
-        if Task.isCancelled { throw .canceled }
-        if let firstError { throw firstError }
         return plan
     }
 }

@@ -1,15 +1,19 @@
 import Foundation
 
-/// Step 2: speech-to-text per prepared piece. Each piece's answer is saved as it
-/// arrives, so a retry after a failure on piece 3 does not pay for pieces 1 and 2 again.
-/// With `speakers=auto` the diarizing model labels each line with its speaker, and
-/// `SpeakerLabels` keeps one label per person across the pieces.
+/// Step 2: speech-to-text per prepared piece, up to `concurrency` pieces at once. Each
+/// piece's answer is saved as it arrives, so a retry after a failure on piece 3 does not
+/// pay for pieces 1 and 2 again. With `speakers=auto` the diarizing model labels each
+/// line with its speaker, and `SpeakerLabels` keeps one label per person across the
+/// pieces: each piece is sent with the speakers of all pieces before it, so those pieces
+/// go one after another (docs/ARCHITECTURE.md, "Provider concurrency").
 struct TranscribeStage: Sendable {
     let folder: WorkFolder
     let client: OpenAIClient
     let model: String
     let diarizeModel: String
     let ffmpegTimeoutSeconds: Double
+    /// Pieces in flight at once (without diarization).
+    let concurrency: Int
 
     /// All segments of the source, in source time, normalized.
     /// - Throws: `no_speech` when the provider hears nothing to dub; `diarization_refused`
@@ -23,31 +27,34 @@ struct TranscribeStage: Sendable {
             return transcript
         }
         try self.folder.createFolder(self.folder.transcriptFolder)
-        let diarize = request.speakers == .auto
-        var speakers = SpeakerLabels(folder: self.folder, ffmpegTimeoutSeconds: self.ffmpegTimeoutSeconds)
-        var segments: [Segment] = []
-        for (index, piece) in pieces.enumerated() {
-            try DubbingError.checkCancellation()
-            let answerFile = self.folder.pieceTranscript(index)
-            let piecePath = "\(self.folder.preparedFolder)/\(piece.fileName)"
-            let transcription: OpenAIClient.Transcription
-            if let saved = self.folder.readJSON(OpenAIClient.Transcription.self, from: answerFile) {
-                transcription = saved
-            } else {
-                let audio = Data(try self.folder.readBytes(piecePath))
-                if diarize {
-                    transcription = try await self.diarized(audio, piece: piece, request: request, known: speakers.knownSpeakers())
-                } else {
-                    transcription = try await self.client.transcribe(
-                        audio: audio, fileName: piece.fileName, model: self.model, language: request.sourceLanguage
-                    )
-                }
-                try self.folder.writeJSON(transcription, to: answerFile)
+        var answers: [OpenAIClient.Transcription?] = Array(repeating: nil, count: pieces.count)
+        var labels: [[String?]] = Array(repeating: [], count: pieces.count)
+        var done = 0
+        if request.speakers == .auto {
+            var speakers = SpeakerLabels(folder: self.folder, ffmpegTimeoutSeconds: self.ffmpegTimeoutSeconds)
+            for (index, piece) in pieces.enumerated() {
+                try DubbingError.checkCancellation()
+                let answer = try await self.transcription(of: piece, index: index, request: request, known: speakers.knownSpeakers())
+                labels[index] = try await speakers.assign(answer.segments, piecePath: self.path(of: piece))
+                answers[index] = answer
+                done += 1
+                await progress(.transcribe, Double(done) / Double(pieces.count))
             }
-            let labels: [String?] = diarize
-                ? try await speakers.assign(transcription.segments, piecePath: piecePath)
-                : transcription.segments.map { _ in nil }
-            for (segment, speaker) in zip(transcription.segments, labels) {
+        } else {
+            try DubbingError.checkCancellation()
+            let stage = self
+            try await forEachConcurrently(Array(pieces.enumerated()), concurrency: self.concurrency) { item throws(DubbingError) in
+                try await stage.transcription(of: item.element, index: item.offset, request: request, known: nil)
+            } finished: { item, answer in
+                answers[item.offset] = answer
+                labels[item.offset] = answer.segments.map { _ in nil }
+                done += 1
+                await progress(.transcribe, Double(done) / Double(pieces.count))
+            }
+        }
+        var segments: [Segment] = []
+        for (piece, (answer, speakers)) in zip(pieces, zip(answers, labels)) {
+            for (segment, speaker) in zip(answer?.segments ?? [], speakers) {
                 segments.append(Segment(
                     id: segments.count,
                     startMilliseconds: piece.offsetMilliseconds + Self.milliseconds(segment.start),
@@ -56,7 +63,6 @@ struct TranscribeStage: Sendable {
                     speaker: speaker
                 ))
             }
-            await progress(.transcribe, Double(index + 1) / Double(pieces.count))
         }
         let transcript = Segment.normalized(segments, durationMilliseconds: request.durationMilliseconds)
         guard !transcript.isEmpty else {
@@ -64,6 +70,31 @@ struct TranscribeStage: Sendable {
         }
         try self.folder.writeJSON(transcript, to: self.folder.transcriptFile)
         return transcript
+    }
+
+    private func path(of piece: PreparedPiece) -> String {
+        "\(self.folder.preparedFolder)/\(piece.fileName)"
+    }
+
+    /// The saved answer of piece `index`, or the provider's, saved as soon as it arrives.
+    /// - Parameter known: the speakers met so far, for a diarized piece; `nil` without diarization.
+    private func transcription(
+        of piece: PreparedPiece, index: Int, request: DubbingRequest, known: [OpenAIClient.KnownSpeaker]?
+    ) async throws(DubbingError) -> OpenAIClient.Transcription {
+        let answerFile = self.folder.pieceTranscript(index)
+        if let saved = self.folder.readJSON(OpenAIClient.Transcription.self, from: answerFile) {
+            return saved
+        }
+        let audio = Data(try self.folder.readBytes(self.path(of: piece)))
+        let transcription: OpenAIClient.Transcription
+        if let known {
+            transcription = try await self.diarized(audio, piece: piece, request: request, known: known)
+        } else {
+            transcription = try await self.client.transcribe(
+                audio: audio, fileName: piece.fileName, model: self.model, language: request.sourceLanguage)
+        }
+        try self.folder.writeJSON(transcription, to: answerFile)
+        return transcription
     }
 
     /// A refusal of the diarizing model gets its own code: the customer asked for

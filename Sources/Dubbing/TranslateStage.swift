@@ -1,7 +1,10 @@
-/// Step 3: the transcript's text in the target language, in batches of segments.
-/// Each batch's answer is saved as it arrives, so a retry pays only for the batches
-/// that had not come back.
+/// Step 3: the transcript's text in the target language, in batches of segments, a few
+/// batches at once (each is a request of its own). Each batch's answer is saved as it
+/// arrives, so a retry pays only for the batches that had not come back.
 struct TranslateStage: Sendable {
+    /// Batches in flight at once: a long file's few batches all go together.
+    static let concurrency = 4
+
     let folder: WorkFolder
     let client: OpenAIClient
     let model: String
@@ -30,24 +33,15 @@ struct TranslateStage: Sendable {
 
         let batches = self.batches(of: transcript)
         var translated: [Int: String] = [:]
-        for (index, batch) in batches.enumerated() {
-            try DubbingError.checkCancellation()
-            let lines = batch.map { OpenAIClient.TranslationLine(id: $0.id, text: $0.text) }
-            let answerFile = self.folder.translationBatch(index)
-            // A saved batch is used only if it answers exactly these ids (the batch size may have changed since).
-            let saved = self.folder.readJSON([OpenAIClient.TranslationLine].self, from: answerFile)
-                .flatMap { try? OpenAIClient.matched($0, to: lines) }
-            let answer: [OpenAIClient.TranslationLine]
-            if let saved {
-                answer = saved
-            } else {
-                answer = try await self.client.translate(
-                    lines, sourceLanguageName: sourceName, targetLanguageName: targetName, model: self.model
-                )
-                try self.folder.writeJSON(answer, to: answerFile)
-            }
+        var done = 0
+        try DubbingError.checkCancellation()
+        let stage = self
+        try await forEachConcurrently(Array(batches.enumerated()), concurrency: Self.concurrency) { item throws(DubbingError) in
+            try await stage.translation(of: item.element, index: item.offset, sourceName: sourceName, targetName: targetName)
+        } finished: { _, answer in
             for line in answer { translated[line.id] = line.text }
-            await progress(.translate, Double(index + 1) / Double(batches.count))
+            done += 1
+            await progress(.translate, Double(done) / Double(batches.count))
         }
         let script = transcript.map { segment in
             var segment = segment
@@ -56,6 +50,23 @@ struct TranslateStage: Sendable {
         }
         try self.folder.writeJSON(script, to: self.folder.translationFile)
         return script
+    }
+
+    /// The saved answer of batch `index` when it answers exactly these ids (the batch size
+    /// may have changed since), or the provider's, saved as soon as it arrives.
+    private func translation(
+        of batch: [Segment], index: Int, sourceName: String?, targetName: String
+    ) async throws(DubbingError) -> [OpenAIClient.TranslationLine] {
+        let lines = batch.map { OpenAIClient.TranslationLine(id: $0.id, text: $0.text) }
+        let answerFile = self.folder.translationBatch(index)
+        if let saved = self.folder.readJSON([OpenAIClient.TranslationLine].self, from: answerFile)
+            .flatMap({ try? OpenAIClient.matched($0, to: lines) })
+        {
+            return saved
+        }
+        let answer = try await self.client.translate(lines, sourceLanguageName: sourceName, targetLanguageName: targetName, model: self.model)
+        try self.folder.writeJSON(answer, to: answerFile)
+        return answer
     }
 
     /// Consecutive segments, at most `batchSegments` and about `batchCharacters` per batch

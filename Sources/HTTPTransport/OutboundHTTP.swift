@@ -46,6 +46,9 @@ public enum OutboundHTTP {
     static let client: HTTPClient = {
         var configuration = HTTPClient.Configuration.singletonConfiguration
         configuration.redirectConfiguration = .disallow
+        // A worker keeps up to 16 speech calls of each job in flight (docs/ARCHITECTURE.md,
+        // "Provider concurrency"); the default of 8 connections per host queued the rest.
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 

@@ -41,6 +41,10 @@ public struct FakeOpenAIStats: Sendable, Codable, Equatable {
     /// Answered requests per endpoint and input (speech: the text; chat: the segments'
     /// texts; transcription: a hash of the audio).
     public var answeredByInput: [String: [String: Int]]
+    /// The most calls per endpoint in flight at once (past the rate limit, before the answer).
+    public var maxInFlight: [String: Int] = [:]
+    /// Calls per endpoint refused with a 429 by the rate limit (`FakeOpenAIRateLimit`).
+    public var rateLimited: [String: Int] = [:]
 
     /// Inputs answered more than once: a step paid twice.
     public var duplicates: [String: [String]] {

@@ -17,7 +17,7 @@ extension FakeOpenAIServer {
         let names = form.lists["known_speaker_names[]"] ?? []
         let outcome = await self.diarizedAnswer(form, file: file, fileName: fileName, names: names)
         var answered: [String] = []
-        if case .answer(_, let input) = outcome { answered = input.split(separator: " ").dropFirst(2).map(String.init) }
+        if case .answer(_, let input, _) = outcome { answered = input.split(separator: " ").dropFirst(2).map(String.init) }
         self.recorder.record(FakeDiarizationRequest(knownSpeakerNames: names, answeredSpeakers: answered))
         return outcome
     }
@@ -87,7 +87,7 @@ extension FakeOpenAIServer {
                 "task": "transcribe", "duration": durationSeconds, "text": text, "segments": segments,
                 "usage": ["type": "duration", "seconds": Int(durationSeconds.rounded(.up))],
             ]),
-            input: "audio \(hash) \(speakers)")
+            input: "audio \(hash) \(speakers)", units: durationSeconds)
     }
 
     /// The bytes and a file extension of `data:audio/<type>;base64,<data>`.

@@ -59,7 +59,7 @@ extension FakeOpenAIServer {
         let text = segments.compactMap { $0["text"] as? String }.joined()
         return .answer(
             Self.json(["task": "transcribe", "language": form.fields["language"] ?? "english", "duration": durationSeconds, "text": text, "segments": segments]),
-            input: "audio \(hash)"
+            input: "audio \(hash)", units: durationSeconds
         )
     }
 
@@ -93,7 +93,7 @@ extension FakeOpenAIServer {
             "id": "chatcmpl-fake", "object": "chat.completion", "model": object["model"] ?? "gpt-4o-mini",
             "choices": [["index": 0, "message": ["role": "assistant", "content": content, "refusal": NSNull()] as [String: Any], "finish_reason": "stop"]],
             "usage": ["prompt_tokens": input.count / 4, "completion_tokens": content.count / 4, "total_tokens": (input.count + content.count) / 4],
-        ]), input: segments.compactMap { $0["text"] as? String }.joined(separator: "\n"))
+        ]), input: segments.compactMap { $0["text"] as? String }.joined(separator: "\n"), units: Double(input.count))
     }
 
     /// Real audio bytes (`mp3`, the API's default, or raw `pcm`): a tone whose length grows with the text.
@@ -144,7 +144,7 @@ extension FakeOpenAIServer {
             : (try await self.audio.tone(tenthsOfSecond: tenths), "audio/mpeg")
         return .answer(
             Response(status: .ok, headers: [.contentType: contentType], body: ResponseBody(byteBuffer: ByteBuffer(bytes: audio))),
-            input: input
+            input: input, units: Double(input.count)
         )
     }
 }

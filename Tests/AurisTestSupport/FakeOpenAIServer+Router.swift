@@ -3,12 +3,12 @@ import Hummingbird
 import NIOCore
 
 extension FakeOpenAIServer {
-    /// What an endpoint handler decided: a 200 answer for an input, or a refusal.
+    /// What an endpoint handler decided: a 200 answer for an input (and the units of work
+    /// it took: seconds of audio, characters), or a refusal.
     enum Outcome {
-        case answer(Response, input: String)
+        case answer(Response, input: String, units: Double = 0)
         case refusal(Response)
     }
-
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
@@ -57,7 +57,9 @@ extension FakeOpenAIServer {
         return router
     }
 
-    /// Authentication, latency, the scheduled fault, then the endpoint's own answer; counts it all.
+    /// Authentication, the rate limit, latency, the scheduled fault, then the endpoint's
+    /// own answer; counts it all. With a rate limit, every answer past authentication
+    /// carries the endpoint's `x-ratelimit-*-requests` headers.
     private func serve(
         _ endpoint: FakeOpenAIEndpoint,
         _ request: Request,
@@ -79,6 +81,35 @@ extension FakeOpenAIServer {
         else {
             return Self.error(.unauthorized, "Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key")
         }
+        let rate = self.state.admit(endpoint, limit: self.configuration.rateLimits[endpoint])
+        var response: Response
+        if let rate, !rate.admitted {
+            response = Self.rateLimitExceeded(retryAfterSeconds: rate.retryAfterSeconds)
+        } else {
+            defer { self.state.leave(endpoint) }
+            response = try await self.answer(
+                endpoint, body: body, fault: fault, latencyMilliseconds: latencyMilliseconds, answer: answer)
+        }
+        for (name, value) in rate?.headers ?? [] { response.headers[.init(name)!] = value }
+        return response
+    }
+
+    /// 429 `rate_limit_exceeded`, with when to come back: `retry-after-ms` exactly,
+    /// `Retry-After` in whole seconds rounded up.
+    static func rateLimitExceeded(retryAfterSeconds: Double) -> Response {
+        var response = Self.error(.tooManyRequests, "Rate limit reached for requests.", type: "requests", code: "rate_limit_exceeded")
+        response.headers[.init("Retry-After")!] = "\(Int(retryAfterSeconds.rounded(.up)))"
+        response.headers[.init("retry-after-ms")!] = "\(Int((retryAfterSeconds * 1_000).rounded(.up)))"
+        return response
+    }
+
+    private func answer(
+        _ endpoint: FakeOpenAIEndpoint,
+        body: ByteBuffer,
+        fault: FakeOpenAIFault?,
+        latencyMilliseconds: Int,
+        answer: (ByteBuffer) async throws -> Outcome
+    ) async throws -> Response {
         if latencyMilliseconds > 0 { try await self.runner.hold(milliseconds: latencyMilliseconds) }
 
         var dropSegment = false
@@ -116,7 +147,11 @@ extension FakeOpenAIServer {
             ? self.complete(body: body, dropSegment: true)
             : try await answer(body)
         switch outcome {
-        case .answer(let response, let input):
+        case .answer(let response, let input, let units):
+            // The work takes its time, as the real API's does (`FakeOpenAILatency`).
+            if let latency = self.configuration.latency[endpoint] {
+                try await self.runner.hold(milliseconds: latency.milliseconds(units: units))
+            }
             self.state.recordAnswer(endpoint, input: input)
             return response
         case .refusal(let response):

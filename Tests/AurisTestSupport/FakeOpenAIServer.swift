@@ -21,6 +21,10 @@ import NIOCore
 /// As a process: `try await FakeOpenAIServer().run(port: 8089) { print("listening on \($0)") }`
 /// in an executable's `main`, stopped by cancelling its task (e.g. on SIGTERM).
 ///
+/// `Configuration.latency` and `.rateLimits` make it behave like the real API under load
+/// (time growing with the work, `x-ratelimit-*` headers, 429 + `Retry-After`); the
+/// `fake-openai` executable takes them as flags.
+///
 /// A script drives the same controls over HTTP: `POST /_fake/faults`
 /// (`{"endpoint": "speech", "fault": {"serverError": {}}, "count": 1, "afterCalls": 0}`),
 /// `POST /_fake/latency` (`{"endpoint": "speech", "milliseconds": 200}`),
@@ -33,11 +37,20 @@ public final class FakeOpenAIServer: Sendable {
         public var transcriptionSegmentSeconds: Double
         /// How long a `hang` fault holds a request before giving up (the server's stop ends it sooner).
         public var hangSeconds: Double
+        /// Time per answer growing with its work, per endpoint (none: answers at once).
+        public var latency: [FakeOpenAIEndpoint: FakeOpenAILatency]
+        /// Requests per window, per endpoint (none: unlimited, and no `x-ratelimit-*` headers).
+        public var rateLimits: [FakeOpenAIEndpoint: FakeOpenAIRateLimit]
 
-        public init(speechSecondsPerCharacter: Double = 0.06, transcriptionSegmentSeconds: Double = 3, hangSeconds: Double = 300) {
+        public init(
+            speechSecondsPerCharacter: Double = 0.06, transcriptionSegmentSeconds: Double = 3, hangSeconds: Double = 300,
+            latency: [FakeOpenAIEndpoint: FakeOpenAILatency] = [:], rateLimits: [FakeOpenAIEndpoint: FakeOpenAIRateLimit] = [:]
+        ) {
             self.speechSecondsPerCharacter = speechSecondsPerCharacter
             self.transcriptionSegmentSeconds = transcriptionSegmentSeconds
             self.hangSeconds = hangSeconds
+            self.latency = latency
+            self.rateLimits = rateLimits
         }
     }
 

@@ -44,6 +44,35 @@ import FoundationNetworking
         }
     }
 
+    /// A request limit as OpenAI shows one: headers on every answer, 429 with when to come back.
+    @Test func aRateLimitIsAnnouncedAndEnforced() async throws {
+        // 3 calls an hour: what refills while the test runs (a call per 20 minutes) is negligible.
+        let limit = FakeOpenAIRateLimit(requests: 3, windowSeconds: 3_600)
+        try await withFakeOpenAI(.init(rateLimits: [.speech: limit])) { server in
+            var request = URLRequest(url: try #require(URL(string: "\(server.baseURL)/audio/speech")))
+            request.httpMethod = "POST"
+            request.setValue("Bearer sk-test", forHTTPHeaderField: "Authorization")
+            request.httpBody = Data(#"{"model": "tts-1", "input": "Hi", "voice": "alloy", "response_format": "pcm"}"#.utf8)
+            var answers: [HTTPURLResponse] = []
+            for _ in 0..<4 {
+                let (_, response) = try await URLSession.shared.data(for: request)
+                answers.append(try #require(response as? HTTPURLResponse))
+            }
+            #expect(answers.map(\.statusCode) == [200, 200, 200, 429])
+            #expect(answers.map { $0.value(forHTTPHeaderField: "x-ratelimit-remaining-requests") } == ["2", "1", "0", "0"])
+            #expect(answers.allSatisfy { $0.value(forHTTPHeaderField: "x-ratelimit-limit-requests") == "3" })
+            // Empty: full again in an hour, written as OpenAI writes it (`59m58.5s`).
+            let reset = try #require(answers[2].value(forHTTPHeaderField: "x-ratelimit-reset-requests"))
+            #expect(reset.contains("m") && OpenAIRateLimiter.seconds(reset).map { (3_300...3_600).contains($0) } == true, "\(reset)")
+            // One call back in 20 minutes: exactly in milliseconds, rounded up to whole seconds.
+            let retryAfter = try #require(answers[3].value(forHTTPHeaderField: "Retry-After").flatMap(Int.init))
+            let retryAfterMilliseconds = try #require(answers[3].value(forHTTPHeaderField: "retry-after-ms").flatMap(Int.init))
+            #expect((900_000...1_200_000).contains(retryAfterMilliseconds))
+            #expect(retryAfter == (retryAfterMilliseconds + 999) / 1_000)
+            #expect(server.stats().rateLimited == ["speech": 1] && server.answered(.speech) == 3)
+        }
+    }
+
     @Test func refusesRequestsWithoutAnAPIKey() async throws {
         try await withFakeOpenAI { server in
             let client = OpenAIClient(

@@ -140,7 +140,10 @@ import Glibc
         let fixture = try await Fixture.make()
         defer { Task { await fixture.tearDown() } }
         fixture.fake.setLatency(milliseconds: 700, for: .speech)
-        let up = try await AurisUp.start(dataDirectory: fixture.directory.path, workers: 1, environment: fixture.environment())
+        // Four speech calls at a time from the start (no first call alone to learn the
+        // provider's limits), so the kill below finds the fifth in flight.
+        let environment = fixture.environment(["AURIS_SPEECH_CONCURRENCY": "4", "AURIS_OPENAI_RATE_LIMITS": "0"])
+        let up = try await AurisUp.start(dataDirectory: fixture.directory.path, workers: 1, environment: environment)
         let client = APIClient(baseURL: up.baseURL, apiKey: fixture.apiKey)
         // 15 s gives five segments; four are synthesized at a time. Kill the worker once
         // the first four clips are saved and the fifth is in flight.

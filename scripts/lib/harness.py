@@ -4,7 +4,10 @@ clips, the fake OpenAI as a child process, ports and process checks. Loopback on
 """
 import io
 import json
+import os
 import re
+import shutil
+import signal
 import subprocess
 import time
 import urllib.error
@@ -67,8 +70,8 @@ def make_clip(seconds, rng):
 class Fake:
     """The fake OpenAI server (Tests/fake-openai) as a child process, with its HTTP controls."""
 
-    def __init__(self, binary):
-        self.process = subprocess.Popen([binary], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    def __init__(self, binary, flags=()):
+        self.process = subprocess.Popen([binary, *flags], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.process.stdout.readline()
         listening = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
         if not listening:
@@ -89,6 +92,39 @@ class Fake:
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=10)
+
+
+def auris_environment(data, fake):
+    """This process's environment plus what an `auris` against the fake OpenAI needs."""
+    environment = dict(os.environ)
+    environment.update({
+        "AURIS_DATA_DIR": data, "AURIS_ENGINE": "openai", "OPENAI_API_KEY": "sk-bench",
+        "OPENAI_BASE_URL": fake.base + "/v1", "AURIS_LOG_LEVEL": "info",
+    })
+    return environment
+
+
+def stop_and_verify(processes, auris, environment, bench):
+    """SIGTERM to every process, waits for each (60 s), then `auris ledger verify` must pass."""
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        process.wait(timeout=60)
+    processes.clear()
+    verify = subprocess.run([auris, "ledger", "verify"], env=environment, capture_output=True, text=True)
+    if verify.returncode != 0:
+        raise SystemExit(f"{bench}: auris ledger verify failed: " + verify.stdout + verify.stderr)
+
+
+def clean_up(processes, data, keep, log):
+    """Kills what still runs; removes the data folder unless the run failed (`keep`)."""
+    for process in processes:
+        process.kill()
+        process.wait()
+    if keep:
+        log("data kept in " + data)
+    else:
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def alive(pid):

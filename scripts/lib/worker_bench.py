@@ -17,8 +17,6 @@ import json
 import os
 import random
 import re
-import shutil
-import signal
 import sqlite3
 import statistics
 import subprocess
@@ -26,7 +24,7 @@ import sys
 import tempfile
 import time
 
-from harness import Fake, free_port, make_clip, multipart, request, wait_ready
+from harness import Fake, auris_environment, clean_up, free_port, make_clip, multipart, request, stop_and_verify, wait_ready
 
 ACCOUNTS = 4
 SETTLED = re.compile(r"elapsed_ms=(\d+).*overhead_ms=(\d+).*provider_wait_ms=(\d+)")
@@ -38,11 +36,7 @@ def log(message):
 
 def run(arguments, fake, workers, jobs, rng):
     data = tempfile.mkdtemp(prefix="auris-worker-bench-")
-    environment = dict(os.environ)
-    environment.update({
-        "AURIS_DATA_DIR": data, "AURIS_ENGINE": "openai", "OPENAI_API_KEY": "sk-bench",
-        "OPENAI_BASE_URL": fake.base + "/v1", "AURIS_LOG_LEVEL": "info",
-    })
+    environment = auris_environment(data, fake)
     processes = []
     finished = False
     try:
@@ -93,14 +87,7 @@ def run(arguments, fake, workers, jobs, rng):
         if states != {"succeeded": jobs}:
             raise SystemExit(f"worker bench: jobs ended as {states}; see {data}")
 
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            process.wait(timeout=60)
-        processes = []
-        verify = subprocess.run([arguments.auris, "ledger", "verify"], env=environment, capture_output=True, text=True)
-        if verify.returncode != 0:
-            raise SystemExit("worker bench: auris ledger verify failed: " + verify.stdout + verify.stderr)
+        stop_and_verify(processes, arguments.auris, environment, "worker bench")
 
         attempts = []
         for path in worker_logs:
@@ -122,13 +109,7 @@ def run(arguments, fake, workers, jobs, rng):
             "overhead_seconds_max": round(max(a[1] for a in attempts), 2),
         }
     finally:
-        for process in processes:
-            process.kill()
-            process.wait()
-        if finished:
-            shutil.rmtree(data, ignore_errors=True)
-        else:
-            log("data kept in " + data)
+        clean_up(processes, data, not finished, log)
 
 
 def main():
