@@ -1,7 +1,3 @@
-import CSQLite
-import Dispatch
-import Synchronization
-
 /// The way into one SQLite file: a writer connection on its own serial dispatch queue,
 /// and a pool of reader connections that run reads on the caller's thread.
 ///
