@@ -59,4 +59,23 @@ import Testing
         #expect(try await harness.leftoverUploads() == [])
         #expect(try await harness.jobCount() == 0)
     }
+
+    @Test("a part header name with non-ASCII bytes is refused with 400 (it once took the server down)")
+    func nonASCIIHeaderName() async throws {
+        let harness = try await APIHarness.make()
+        defer { harness.remove() }
+        let boundary = "589c3e975b638333a5a84ac3015e1f7c"
+        let body = ByteBuffer(bytes: Array("--\(boundary)\r\nrk".utf8)
+            + [0xC2, 0xB9, 0x62, 0xF1, 0x8C, 0x9F, 0xB8, 0xC3, 0x9E, 0xF3, 0xA9, 0xBD, 0x8C] + Array("--\(boundary)--\r\n".utf8))
+        try await harness.application().test(.router) { client in
+            let response = try await client.execute(
+                uri: "/api/dub?source_language=", method: .post,
+                headers: harness.alice.bearer + [.contentType: "multipart/form-data; boundary=\(boundary)"], body: body)
+            #expect(response.status == .badRequest)
+            let error = try response.json()["error"] as? [String: Any]
+            #expect(error?["code"] as? String == "invalid_request")
+        }
+        #expect(try await harness.leftoverUploads() == [])
+        #expect(try await harness.balance(harness.alice).held == 0)
+    }
 }

@@ -12,9 +12,8 @@ struct UploadLimits: Sendable {
     var maxParts = 12
     /// Header lines of one part (a browser sends two or three).
     var maxPartHeaderCount = 16
-    /// Bytes the multipart parser may take in without finishing a header line or giving
-    /// body bytes: it keeps an unfinished header line (or a preamble) in memory and copies
-    /// it again with each chunk, so this bounds both its memory and its time.
+    /// The longest part header line: the multipart parser keeps an unfinished one in
+    /// memory, so this bounds what a header that never ends can make it hold.
     var maxPartHeaderBytes = 16 * 1_024
 
     /// The largest file either limit lets in.

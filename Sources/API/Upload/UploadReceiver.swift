@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import MultipartKit
 import NIOCore
 
 /// Streams an upload to files in its folder as the bytes arrive: a raw audio body, or
@@ -65,26 +64,25 @@ enum UploadReceiver {
         _ body: RequestBody, boundary: String, folder: String, limits: UploadLimits
     ) async throws -> ReceivedUpload {
         let collector = MultipartCollector(folder: folder, limits: limits)
-        let parser = MultipartParser(boundary: boundary)
-        parser.onHeader = { name, value in collector.header(name: name, value: value) }
-        parser.onBody = { buffer in collector.body(buffer) }
-        parser.onPartComplete = { collector.partComplete() }
+        var parser = MultipartFormParser(boundary: boundary, maxHeaderLineBytes: limits.maxPartHeaderBytes)
         var receivedBytes: Int64 = 0
-        var bytesWithoutProgress = 0
         for try await chunk in body {
             receivedBytes += Int64(chunk.readableBytes)
             guard receivedBytes <= limits.maxBodyBytes else { throw APIError.payloadTooLarge(limitBytes: limits.maxFileBytes) }
             do {
-                try parser.execute(chunk)
-            } catch {
-                throw APIError.invalidRequest("the multipart body is malformed")
-            }
-            if let failure = collector.failure { throw failure }
-            bytesWithoutProgress = collector.takeProgress() ? 0 : bytesWithoutProgress + chunk.readableBytes
-            guard bytesWithoutProgress <= limits.maxPartHeaderBytes else {
-                throw APIError.invalidRequest("a part's headers are longer than \(limits.maxPartHeaderBytes) bytes")
+                try parser.execute(chunk) { event in
+                    switch event {
+                    case .header(let name, let value): collector.header(name: name, value: value)
+                    case .body(let bytes): collector.body(bytes)
+                    case .partEnd: collector.partComplete()
+                    }
+                    if let failure = collector.failure { throw failure }
+                }
+            } catch let malformed as MultipartFormParser.Malformed {
+                throw APIError.invalidRequest("the multipart body is malformed: \(malformed.reason)")
             }
         }
+        guard parser.isComplete else { throw APIError.invalidRequest("the multipart body ends before its closing delimiter") }
         return try collector.result()
     }
 
@@ -94,7 +92,7 @@ enum UploadReceiver {
             guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == "boundary" else { continue }
             var value = pair[1].trimmingCharacters(in: .whitespaces)
             if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
-            return (1...70).contains(value.utf8.count) ? value : nil
+            return MultipartFormParser.isValidBoundary(value) ? value : nil
         }
         return nil
     }
@@ -113,9 +111,6 @@ private final class MultipartCollector {
     private var current: Part?
     private var partCount = 0
     private var headerCount = 0
-    /// Whether the parser finished a header line, gave body bytes or ended a part since
-    /// the last `takeProgress()`.
-    private var progressed = false
     private var audio: (path: String, bytes: Int64, digest: String)?
     private var subtitles: (path: String, digest: String)?
     private var fields: [String: String] = [:]
@@ -126,7 +121,6 @@ private final class MultipartCollector {
     }
 
     func header(name: String, value: String) {
-        progressed = true
         guard failure == nil else { return }
         headerCount += 1
         guard headerCount <= limits.maxPartHeaderCount else {
@@ -140,13 +134,7 @@ private final class MultipartCollector {
         headers[name.lowercased()] = value
     }
 
-    func takeProgress() -> Bool {
-        defer { progressed = false }
-        return progressed
-    }
-
     func body(_ buffer: ByteBuffer) {
-        progressed = true
         guard failure == nil else { return }
         if current == nil { startPart() }
         guard failure == nil, let current else { return }
@@ -172,7 +160,6 @@ private final class MultipartCollector {
     }
 
     func partComplete() {
-        progressed = true
         guard failure == nil else { return }
         if current == nil { startPart() }  // a part with an empty body
         guard failure == nil, let current else { return }
