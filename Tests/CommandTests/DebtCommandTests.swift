@@ -34,6 +34,8 @@ import Testing
 
         let unknown = try await runProcess(auris, ["credits", "forgive", "--account", "999"], environment: environment)
         #expect(unknown.status != 0 && unknown.standardError.contains("no user account 999"))
+        let system = try await runProcess(auris, ["credits", "forgive", "--account", "2"], environment: environment)
+        #expect(system.status != 0 && system.standardError.contains("no user account 2"), "\(system.standardError)")
         let verified = try await runProcess(auris, ["ledger", "verify"], environment: environment)
         #expect(verified.status == 0, "\(verified.standardError)")
     }

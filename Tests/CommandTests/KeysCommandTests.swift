@@ -44,5 +44,7 @@ import Testing
         let unknown = try await auris(["keys", "list", "--account", "999"], on: store)
         #expect(unknown.status != 0)
         #expect(unknown.standardError.contains("no user account 999"))
+        let system = try await auris(["keys", "create", "--account", "3", "--name", "ledger"], on: store)
+        #expect(system.status != 0 && system.standardError.contains("no user account 3"), "\(system.standardError)")
     }
 }

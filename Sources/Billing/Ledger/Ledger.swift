@@ -51,13 +51,14 @@ public struct Ledger {
         reason: MovementReason, note: String? = nil, reference: String? = nil, at nowMilliseconds: Int64
     ) throws -> Bool {
         precondition(amount > 0, "a grant moves a positive amount")
-        precondition(source.isSystem && !account.isSystem, "grants go from a system account to a user")
+        precondition(source.isSystem, "grants come from a system account")
         if let existing = try transfer(id) {
             guard existing.debit == source, existing.credit == account, existing.amount == amount,
                 existing.phase == "single"
             else { throw LedgerError.transferIDReused(id) }
             return false
         }
+        // An id an operator typed may name a system account: refused like an unknown one.
         guard try isUserAccount(account) else { throw LedgerError.unknownAccount(account) }
         try insertTransfer(
             id: id, debit: source, credit: account, amount: amount, phase: "single", pendingID: nil,
