@@ -76,6 +76,14 @@ import Testing
             let bothID = try #require(try both.json()["id"] as? String)
             let bothJob = try await client.get("/api/dub/\(bothID)", as: harness.alice)
             #expect(try bothJob.json()["target_language"] as? String == "fr", "the form's field wins")
+
+            // ... but a query value it overrides is checked too (the contract fuzzer sent a
+            // valid voice in the form and garbage in the query, and it was accepted).
+            let withVoice = MultipartForm.upload(audio: audio, fields: ["target_language": "fr", "voice": "nova"])
+            headers[.contentType] = withVoice.contentType
+            let overridden = try await client.execute(uri: "/api/dub?voice=N%C3%B6va%21", method: .post, headers: headers, body: withVoice.body)
+            #expect(overridden.status == .badRequest)
+            #expect(try overridden.errorCode() == "invalid_request")
         }
     }
 

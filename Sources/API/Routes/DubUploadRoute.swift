@@ -59,6 +59,9 @@ struct DubUploadRoute: Sendable {
             let limits = configuration.uploadLimits
             upload = try await UploadReceiver.receive(request, into: folder, limits: limits)
             fields = try DubFields(upload.fields, hasSubtitles: upload.subtitlesPath != nil)
+            // The form's values win, but what the query sent must be valid too.
+            let queryFields = upload.overriddenQueryFields.isEmpty ? nil : try DubFields(
+                upload.fields.merging(upload.overriddenQueryFields) { $1 }, hasSubtitles: upload.subtitlesPath != nil)
             guard upload.audioBytes > 0 else { throw APIError.invalidAudio("the audio file is empty") }
             phases.end(.receive)
             info = try await probes.probe(
@@ -67,17 +70,8 @@ struct DubUploadRoute: Sendable {
                 throw APIError.payloadTooLarge(limitBytes: limits.limit(hasVideo: info.hasVideo))
             }
             phases.end(.probe)
-            if let reason = engine.unsupportedReason(
-                targetLanguage: fields.targetLanguage, hasSubtitles: upload.subtitlesPath != nil, voice: fields.voice)
-            {
-                throw APIError.engineUnsupported(reason)
-            }
-            for voice in fields.voices.values.sorted() {
-                if let reason = engine.unsupportedReason(
-                    targetLanguage: fields.targetLanguage, hasSubtitles: upload.subtitlesPath != nil, voice: voice)
-                {
-                    throw APIError.engineUnsupported(reason)
-                }
+            for requested in [fields] + (queryFields.map { [$0] } ?? []) {
+                try refuseUnsupported(requested, hasSubtitles: upload.subtitlesPath != nil)
             }
 
             if let subtitlesPath = upload.subtitlesPath {
@@ -132,5 +126,15 @@ struct DubUploadRoute: Sendable {
             "credits_available": .integer(available),
             "status_url": .string("\(configuration.publicURL)/api/dub/\(job.id)"),
         ], headers: headers)
+    }
+
+    /// 422 `engine_unsupported` when the engine cannot dub into the language or speak
+    /// with a voice the request names.
+    private func refuseUnsupported(_ fields: DubFields, hasSubtitles: Bool) throws {
+        for voice in [fields.voice] + fields.voices.values.sorted().map(Optional.some) {
+            if let reason = engine.unsupportedReason(targetLanguage: fields.targetLanguage, hasSubtitles: hasSubtitles, voice: voice) {
+                throw APIError.engineUnsupported(reason)
+            }
+        }
     }
 }

@@ -49,6 +49,8 @@ struct ReceivedUpload: Sendable {
     var subtitlesPath: String?
     /// Form fields (or query parameters of a raw upload), by name.
     var fields: [String: String]
+    /// Query parameters that a form field of the same name overrode with another value.
+    var overriddenQueryFields: [String: String] = [:]
     /// SHA-256 of the audio and the subtitles, for idempotency fingerprints.
     var audioDigest: String
     var subtitlesDigest: String?

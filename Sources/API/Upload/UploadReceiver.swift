@@ -26,9 +26,16 @@ enum UploadReceiver {
                 throw APIError.invalidRequest("multipart/form-data needs a boundary parameter")
             }
             var upload = try await receiveMultipart(request.body, boundary: boundary, folder: folder, limits: limits)
-            // Query fields count with a form too (the form's own win), so a field is
-            // checked wherever it is sent, never silently ignored.
-            upload.fields.merge(try queryFields(of: request, limits: limits)) { form, _ in form }
+            // Query fields count with a form too (the form's own win); a query value the
+            // form overrides is kept aside to be checked as well: a field is checked
+            // wherever it is sent, never silently ignored.
+            for (name, value) in try queryFields(of: request, limits: limits) {
+                if let formValue = upload.fields[name] {
+                    if formValue != value { upload.overriddenQueryFields[name] = value }
+                } else {
+                    upload.fields[name] = value
+                }
+            }
             return upload
         }
         guard mediaType.hasPrefix("audio/") || mediaType.hasPrefix("video/") || mediaType == "application/octet-stream" else {
