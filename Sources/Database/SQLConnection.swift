@@ -85,6 +85,13 @@ public protocol SQLDatabase: Sendable {
     /// is `write`.
     func writeLockingRows<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T
 
+    /// Runs `body`, which sends exactly one statement (a call of a PL/pgSQL function that
+    /// does a whole state change), as a transaction of its own: on PostgreSQL without
+    /// BEGIN and COMMIT around it (one round trip instead of three), at READ COMMITTED
+    /// with a synchronous commit, run again on SQLSTATE 40001/40P01 as
+    /// `writeLockingRows` is; on SQLite it is `write`.
+    func writeOneStatement<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T
+
     /// Runs `body` in a read-only transaction: one consistent snapshot of the database.
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T
 

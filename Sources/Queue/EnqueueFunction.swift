@@ -6,8 +6,10 @@ import Database
 ///
 /// Why twice: on PostgreSQL each statement is a round trip from a blocked thread, and
 /// the client's and the server's work per statement, not the SQL, is what an enqueue
-/// costs (one producer: 273 enqueues/s with nine statements each, 458/s with the call,
-/// which with its transaction and the job read back is four). The function
+/// costs (one producer: 273 enqueues/s with nine statements each, 458/s with the call
+/// inside BEGIN … COMMIT and the job read back, four). The call is now the whole
+/// transaction (`writeOneStatement`) and answers the job's row itself: one round trip,
+/// committed before it answers, `NOTIFY` included. The function
 /// locks the account's ledger row first, so enqueues of one account take turns until
 /// commit, exactly as the Swift body does (docs/ARCHITECTURE.md, "PostgreSQL's
 /// concurrency"). A change to one copy is a change to the other; the queue and ledger
@@ -19,9 +21,10 @@ enum EnqueueFunction {
         /// Credits available after the hold (created), the debt (in debt), or the credits
         /// available (insufficient).
         var credits: Int64?
-        /// The job an Idempotency-Key named before, and that request's fingerprint.
-        var earlierJobID: String?
-        var earlierFingerprint: String?
+        /// The job created, or the one an Idempotency-Key named before (replayed).
+        var job: Job?
+        /// The fingerprint of the request that created `job`.
+        var fingerprint: String?
     }
 
     static func call(
@@ -30,33 +33,45 @@ enum EnqueueFunction {
     ) throws -> Answer {
         let answer = try db.queryFirst(
             """
-            SELECT outcome, balance_credits, earlier_job_id, earlier_fingerprint
-            FROM auris_enqueue(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            SELECT e.outcome, e.balance_credits, (e.job).*
+            FROM auris_enqueue(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) AS e
             """,
             id, request.account.rawValue, request.priority, now, Int64(configuration.maxAttempts), request.credits,
             request.durationMilliseconds, request.payload, request.uploadID, request.idempotencyKey,
             request.requestFingerprint, Int64(configuration.maxQueuedPerAccount), holdID, AccountID.consumed.rawValue,
             MovementReason.jobHold.rawValue, JobQueue.wakeupChannel
         ) { row in
-            Answer(
-                outcome: row["outcome"], credits: row["balance_credits"], earlierJobID: row["earlier_job_id"],
-                earlierFingerprint: row["earlier_fingerprint"])
+            let jobID: String? = row["id"]
+            return Answer(
+                outcome: row["outcome"], credits: row["balance_credits"], job: jobID.map { _ in JobRow.decode(row) },
+                fingerprint: row["request_fingerprint"])
         }
         guard let answer else { preconditionFailure("a function call answers one row") }
         return answer
     }
 
-    /// Nothing on SQLite, whose enqueue runs its Swift body.
-    static let migration = Migration(
+    /// Superseded by `migration`, which drops what this created on the databases that
+    /// applied it; nothing for a new database.
+    static let firstMigration = Migration(
         "queue.enqueue_function.1",
         sqlite: "-- SQLite runs JobQueue.enqueue's Swift body.",
+        postgresql: "-- queue.enqueue_function.2 creates auris_enqueue.")
+
+    /// Nothing on SQLite, whose enqueue runs its Swift body. The first version answered
+    /// the earlier job's id where this one answers the job's row (`OUT job jobs`).
+    static let migration = Migration(
+        "queue.enqueue_function.2",
+        sqlite: "-- SQLite runs JobQueue.enqueue's Swift body.",
         postgresql: """
+            DROP FUNCTION IF EXISTS auris_enqueue(
+                TEXT, BIGINT, BIGINT, BIGINT, BIGINT, BIGINT, BIGINT, TEXT, TEXT, TEXT, TEXT, BIGINT, TEXT, BIGINT, TEXT,
+                TEXT);
             CREATE FUNCTION auris_enqueue(
                 p_id TEXT, p_account BIGINT, p_priority BIGINT, p_now_ms BIGINT, p_max_attempts BIGINT,
                 p_credits BIGINT, p_duration_ms BIGINT, p_payload TEXT, p_upload_id TEXT, p_key TEXT,
                 p_fingerprint TEXT, p_max_queued BIGINT, p_hold_id TEXT, p_consumed BIGINT, p_hold_reason TEXT,
                 p_channel TEXT,
-                OUT outcome TEXT, OUT balance_credits BIGINT, OUT earlier_job_id TEXT, OUT earlier_fingerprint TEXT
+                OUT outcome TEXT, OUT balance_credits BIGINT, OUT job jobs
             ) LANGUAGE plpgsql AS $$
             DECLARE
                 v_available BIGINT;
@@ -74,8 +89,7 @@ enum EnqueueFunction {
                     RETURN;
                 END IF;
                 IF p_key IS NOT NULL THEN
-                    SELECT j.id, j.request_fingerprint INTO earlier_job_id, earlier_fingerprint
-                    FROM jobs j WHERE j.account_id = p_account AND j.idempotency_key = p_key;
+                    SELECT j.* INTO job FROM jobs j WHERE j.account_id = p_account AND j.idempotency_key = p_key;
                     IF FOUND THEN
                         outcome := 'replayed';
                         RETURN;
@@ -104,7 +118,8 @@ enum EnqueueFunction {
                 INSERT INTO jobs (id, account_id, state, priority, run_at_ms, max_attempts, hold_id, credits,
                     duration_ms, payload, upload_id, idempotency_key, request_fingerprint, created_at_ms, updated_at_ms)
                 VALUES (p_id, p_account, 'queued', p_priority, p_now_ms, p_max_attempts, p_hold_id, p_credits,
-                    p_duration_ms, p_payload, p_upload_id, p_key, p_fingerprint, p_now_ms, p_now_ms);
+                    p_duration_ms, p_payload, p_upload_id, p_key, p_fingerprint, p_now_ms, p_now_ms)
+                RETURNING * INTO job;
                 -- Lanes.queued
                 INSERT INTO queue_lanes AS l (account_id, queued, next_run_at_ms) VALUES (p_account, 1, p_now_ms)
                 ON CONFLICT (account_id) DO UPDATE SET

@@ -23,6 +23,12 @@ extension JobQueue {
         precondition(limit > 0, "a claim takes at least one job")
         let now = clock.nowMilliseconds
         let configuration = configuration
+        // On PostgreSQL one call of `auris_claim` is the whole transaction.
+        if database.dialect == .postgresql {
+            return try await database.writeOneStatement { db in
+                try ClaimFunctions.claim(owner: owner, limit: limit, configuration: configuration, now: now, in: db)
+            }
+        }
         // Row locks, not serializable isolation: every idle worker of every host claims
         // from the same few lanes, and serializable transactions reading them all would
         // mostly fail each other (docs/ARCHITECTURE.md, "PostgreSQL's concurrency").

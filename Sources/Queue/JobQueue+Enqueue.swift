@@ -12,13 +12,16 @@ extension JobQueue {
         let now = clock.nowMilliseconds
         let id = RandomIdentifier.make(prefix: "dub", nowMilliseconds: now)
         let configuration = configuration
+        // On PostgreSQL one call of `auris_enqueue` is the whole transaction: one round trip.
+        if database.dialect == .postgresql {
+            return try await database.writeOneStatement { db in
+                try Self.enqueueCallingFunction(request, id: id, now: now, configuration: configuration, in: db)
+            }
+        }
         // Row locks, not serializable isolation: enqueues of one account take turns on its
         // ledger row instead of failing each other and running again (docs/ARCHITECTURE.md,
         // "PostgreSQL's concurrency").
         return try await database.writeLockingRows { db in
-            if db.dialect == .postgresql {
-                return try Self.enqueueCallingFunction(request, id: id, now: now, configuration: configuration, in: db)
-            }
             let ledger = Ledger(db)
             // Locked before anything is checked, as `auris_enqueue` does on PostgreSQL: an
             // enqueue of the same account waits until this one commits, then reads its key,
@@ -67,16 +70,14 @@ extension JobQueue {
             request, id: id, holdID: "hold:" + id, now: now, configuration: configuration, in: db)
         switch answer.outcome {
         case "created":
-            guard let job = try JobRow.find(id, in: db), let available = answer.credits else {
+            guard let job = answer.job, let available = answer.credits else {
                 preconditionFailure("auris_enqueue created no job")
             }
             return .created(job, availableCredits: available)
         case "replayed":
-            guard let earlierID = answer.earlierJobID, let earlier = try JobRow.find(earlierID, in: db) else {
-                preconditionFailure("auris_enqueue replayed no job")
-            }
-            guard answer.earlierFingerprint == request.requestFingerprint else {
-                throw QueueError.idempotencyConflict(existingJobID: earlierID)
+            guard let earlier = answer.job else { preconditionFailure("auris_enqueue replayed no job") }
+            guard answer.fingerprint == request.requestFingerprint else {
+                throw QueueError.idempotencyConflict(existingJobID: earlier.id)
             }
             return .replayed(earlier)
         case "unknown_account": throw LedgerError.unknownAccount(request.account)

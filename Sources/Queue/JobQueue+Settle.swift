@@ -16,6 +16,13 @@ extension JobQueue {
         precondition(!owner.isEmpty, "a lease has an owner")
         let now = clock.nowMilliseconds
         let configuration = configuration
+        // On PostgreSQL one call of `auris_succeed_claiming_next` is the whole transaction.
+        if database.dialect == .postgresql {
+            let (settled, next) = try await database.writeOneStatement { db in
+                try ClaimFunctions.succeed(claim, claimingNextFor: owner, configuration: configuration, now: now, in: db)
+            }
+            return (settled ? .settled(.succeeded) : .leaseLost, next)
+        }
         return try await database.writeLockingRows { db in
             let settlement = try Self.settle(.succeed, claim: claim, now: now, in: db)
             // This transaction holds the settled job's lane: it must not wait for another.

@@ -60,6 +60,32 @@ import Testing
         #expect(try await fixture.store.violations() == [])
     }
 
+    @Test("a success that claims the slot's next job writes its event and deliveries too (on PostgreSQL, in auris_succeed)")
+    func successClaimingNextWritesItsDeliveries() async throws {
+        let fixture = try await WebhookFixture()
+        defer { fixture.remove() }
+        let endpoints = [
+            try await fixture.register("https://hooks.example.com/a"), try await fixture.register("https://hooks.example.com/b"),
+            try await fixture.register("https://hooks.example.com/c"),
+        ]
+        let request = EnqueueRequest(account: fixture.account, credits: 1, durationMilliseconds: 5_000, payload: "{}")
+        let first = try await fixture.queue.enqueue(request).job
+        let second = try await fixture.queue.enqueue(request).job
+        let claimed = try #require(try await fixture.queue.claim(owner: "worker-1"))
+        #expect(claimed.id == first.id)
+
+        let (settlement, next) = try await fixture.queue.succeed(claimed.claim, claimingNextFor: "worker-1")
+        #expect(settlement == .settled(.succeeded))
+        #expect(next?.id == second.id)
+        #expect(try await Self.eventTypes(fixture.store) == [first.id: ["dub.succeeded", "dub.succeeded", "dub.succeeded"]])
+        let rows = try await fixture.deliveryRows()
+        #expect(Set(rows.map(\.endpointID)) == Set(endpoints.map(\.endpoint.id)))
+        #expect(Set(rows.map(\.id)).count == 3, "each delivery its own id")
+        #expect(Set(rows.map(\.eventID)).count == 1)
+        #expect(rows.allSatisfy { $0.state == "pending" && $0.attempts == 0 })
+        #expect(try await fixture.store.violations() == [])
+    }
+
     @Test("an account without endpoints gets no events; another account's endpoints get nothing of it")
     func noEndpointsNoRows() async throws {
         let fixture = try await WebhookFixture()

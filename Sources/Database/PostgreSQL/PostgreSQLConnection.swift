@@ -19,6 +19,8 @@ public final class PostgreSQLConnection: SQLConnection, @unchecked Sendable {
     /// Each statement's SQL with `?` placeholders rewritten to `$N`, found once.
     private var rewrittenSQL: [String: String] = [:]
     public private(set) var isInTransaction = false
+    /// Inside `transaction(begin: nil, …)`: the statements the body may still send (one).
+    private var statementsLeft: Int?
     public var dialect: SQLDialect { .postgresql }
 
     /// Connects (with `PostgreSQLURL`'s session limits).
@@ -80,20 +82,28 @@ public final class PostgreSQLConnection: SQLConnection, @unchecked Sendable {
 
     /// Runs `body` in a transaction opened by `begin`, again when PostgreSQL fails it to
     /// keep concurrent transactions serializable, up to `maxAttempts` times.
-    func transaction<T>(begin: String, maxAttempts: Int, _ body: (any SQLConnection) throws -> T) throws -> T {
+    ///
+    /// With `begin` nil, `body` sends exactly one statement and no BEGIN or COMMIT goes
+    /// with it: the statement is a transaction of its own, committed by the server before
+    /// it answers (at the session's READ COMMITTED, synchronously), so one round trip
+    /// where BEGIN, the statement and COMMIT were three. A second statement traps.
+    func transaction<T>(begin: String?, maxAttempts: Int, _ body: (any SQLConnection) throws -> T) throws -> T {
         precondition(!isInTransaction, "transactions do not nest")
         var attempt = 1
         while true {
             do {
-                try execute(begin)
+                if let begin { try execute(begin) } else { statementsLeft = 1 }
                 isInTransaction = true
                 let value = try body(self)
-                try execute("COMMIT")
+                statementsLeft = nil
+                if begin != nil { try execute("COMMIT") }
                 isInTransaction = false
                 return value
             } catch {
+                statementsLeft = nil
                 if isInTransaction {
-                    _ = try? execute("ROLLBACK")
+                    // The one statement of `begin: nil` rolled itself back when it failed.
+                    if begin != nil { _ = try? execute("ROLLBACK") }
                     isInTransaction = false
                 }
                 guard let failure = error as? DatabaseError, failure.isSerializationFailure, attempt < maxAttempts else {
@@ -108,6 +118,10 @@ public final class PostgreSQLConnection: SQLConnection, @unchecked Sendable {
     }
 
     private func run(_ sql: String, _ arguments: [(any DatabaseValueConvertible)?]) throws -> PostgresQueryResult {
+        if let left = statementsLeft {
+            precondition(left > 0, "a transaction without BEGIN sends one statement")
+            statementsLeft = left - 1
+        }
         var bindings = PostgresBindings(capacity: arguments.count)
         for argument in arguments {
             if let argument { argument.append(to: &bindings) } else { bindings.appendNull() }

@@ -81,6 +81,15 @@ public final class PostgreSQLDatabase: SQLDatabase {
         }
     }
 
+    public func writeOneStatement<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws
+        -> T
+    {
+        let attempts = configuration.maxAttempts
+        return try await withConnection { connection in
+            try connection.transaction(begin: nil, maxAttempts: attempts, body)
+        }
+    }
+
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
         let attempts = configuration.maxAttempts
         return try await withConnection { connection in

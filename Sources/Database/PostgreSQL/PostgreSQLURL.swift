@@ -107,6 +107,9 @@ public struct PostgreSQLURL: Sendable, CustomStringConvertible {
         configuration.options.additionalStartupParameters = [
             ("statement_timeout", "30000"), ("lock_timeout", "15000"),
             ("idle_in_transaction_session_timeout", "60000"), ("application_name", "auris"),
+            // A statement sent without BEGIN (`writeOneStatement`) runs at READ COMMITTED
+            // whatever the server's default, as `writeLockingRows` does.
+            ("default_transaction_isolation", "read committed"),
         ]
         return configuration
     }

@@ -83,6 +83,11 @@ public final class SQLiteDatabase: SQLDatabase {
         try await writer.write(body)
     }
 
+    /// The same as `write`: a statement without a transaction saves SQLite nothing.
+    public func writeOneStatement<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
+        try await writer.write(body)
+    }
+
     /// Nil: processes sharing an SQLite file share a machine and wake each other through
     /// `JobWakeups` sockets.
     public func subscribe(channel: String, onNotify: @escaping @Sendable () -> Void) -> (any NotificationSubscription)? {
