@@ -1,7 +1,7 @@
 import Billing
 import Database
 
-/// The enqueue's rules as one PostgreSQL function, `auris_enqueue`: the same steps, in the
+/// The enqueue's rules as one PostgreSQL function, `auris_enqueue_job`: the same steps, in the
 /// same order, as `JobQueue.enqueue`'s Swift body, which SQLite runs.
 ///
 /// Why twice: on PostgreSQL each statement is a round trip from a blocked thread, and
@@ -34,7 +34,7 @@ enum EnqueueFunction {
         let answer = try db.queryFirst(
             """
             SELECT e.outcome, e.balance_credits, (e.job).*
-            FROM auris_enqueue(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) AS e
+            FROM auris_enqueue_job(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) AS e
             """,
             id, request.account.rawValue, request.priority, now, Int64(configuration.maxAttempts), request.credits,
             request.durationMilliseconds, request.payload, request.uploadID, request.idempotencyKey,
@@ -50,23 +50,22 @@ enum EnqueueFunction {
         return answer
     }
 
-    /// Superseded by `migration`, which drops what this created on the databases that
-    /// applied it; nothing for a new database.
+    /// Superseded by `migration`; nothing for a new database. Databases that applied it
+    /// keep its `auris_enqueue` (same rules, answering the earlier job's id where
+    /// `auris_enqueue_job` answers the job's row): hosts still on the previous version
+    /// call it, so a rolling upgrade keeps accepting uploads. A later migration drops it.
     static let firstMigration = Migration(
         "queue.enqueue_function.1",
         sqlite: "-- SQLite runs JobQueue.enqueue's Swift body.",
-        postgresql: "-- queue.enqueue_function.2 creates auris_enqueue.")
+        postgresql: "-- queue.enqueue_function.2 creates auris_enqueue_job.")
 
-    /// Nothing on SQLite, whose enqueue runs its Swift body. The first version answered
-    /// the earlier job's id where this one answers the job's row (`OUT job jobs`).
+    /// Nothing on SQLite, whose enqueue runs its Swift body. A new name rather than a
+    /// new `auris_enqueue`: the previous version's hosts still call that one.
     static let migration = Migration(
         "queue.enqueue_function.2",
         sqlite: "-- SQLite runs JobQueue.enqueue's Swift body.",
         postgresql: """
-            DROP FUNCTION IF EXISTS auris_enqueue(
-                TEXT, BIGINT, BIGINT, BIGINT, BIGINT, BIGINT, BIGINT, TEXT, TEXT, TEXT, TEXT, BIGINT, TEXT, BIGINT, TEXT,
-                TEXT);
-            CREATE FUNCTION auris_enqueue(
+            CREATE FUNCTION auris_enqueue_job(
                 p_id TEXT, p_account BIGINT, p_priority BIGINT, p_now_ms BIGINT, p_max_attempts BIGINT,
                 p_credits BIGINT, p_duration_ms BIGINT, p_payload TEXT, p_upload_id TEXT, p_key TEXT,
                 p_fingerprint TEXT, p_max_queued BIGINT, p_hold_id TEXT, p_consumed BIGINT, p_hold_reason TEXT,

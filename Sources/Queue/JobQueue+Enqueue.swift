@@ -12,7 +12,7 @@ extension JobQueue {
         let now = clock.nowMilliseconds
         let id = RandomIdentifier.make(prefix: "dub", nowMilliseconds: now)
         let configuration = configuration
-        // On PostgreSQL one call of `auris_enqueue` is the whole transaction: one round trip.
+        // On PostgreSQL one call of `auris_enqueue_job` is the whole transaction: one round trip.
         if database.dialect == .postgresql {
             return try await database.writeOneStatement { db in
                 try Self.enqueueCallingFunction(request, id: id, now: now, configuration: configuration, in: db)
@@ -23,7 +23,7 @@ extension JobQueue {
         // "PostgreSQL's concurrency").
         return try await database.writeLockingRows { db in
             let ledger = Ledger(db)
-            // Locked before anything is checked, as `auris_enqueue` does on PostgreSQL: an
+            // Locked before anything is checked, as `auris_enqueue_job` does on PostgreSQL: an
             // enqueue of the same account waits until this one commits, then reads its key,
             // job and hold (on SQLite, its one writer at a time already does this).
             let account = try ledger.lock(request.account)
@@ -62,7 +62,7 @@ extension JobQueue {
         }
     }
 
-    /// The same rules in one call of `auris_enqueue` (`EnqueueFunction`), for PostgreSQL.
+    /// The same rules in one call of `auris_enqueue_job` (`EnqueueFunction`), for PostgreSQL.
     private static func enqueueCallingFunction(
         _ request: EnqueueRequest, id: String, now: Int64, configuration: Configuration, in db: any SQLConnection
     ) throws -> EnqueueOutcome {
@@ -71,11 +71,11 @@ extension JobQueue {
         switch answer.outcome {
         case "created":
             guard let job = answer.job, let available = answer.credits else {
-                preconditionFailure("auris_enqueue created no job")
+                preconditionFailure("auris_enqueue_job created no job")
             }
             return .created(job, availableCredits: available)
         case "replayed":
-            guard let earlier = answer.job else { preconditionFailure("auris_enqueue replayed no job") }
+            guard let earlier = answer.job else { preconditionFailure("auris_enqueue_job replayed no job") }
             guard answer.fingerprint == request.requestFingerprint else {
                 throw QueueError.idempotencyConflict(existingJobID: earlier.id)
             }
@@ -85,7 +85,7 @@ extension JobQueue {
         case "in_debt": throw LedgerError.accountInDebt(credits: answer.credits ?? 0)
         case "insufficient_credits":
             throw LedgerError.insufficientCredits(required: request.credits, available: answer.credits ?? 0)
-        default: preconditionFailure("auris_enqueue answered \(answer.outcome)")
+        default: preconditionFailure("auris_enqueue_job answered \(answer.outcome)")
         }
     }
 }
