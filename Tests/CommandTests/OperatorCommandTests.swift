@@ -169,7 +169,7 @@ import Testing
 
         let notes = try directory.write("not audio", to: "notes.txt")
         let refused = try await auris(["probe", notes], dataDirectory: directory.path)
-        #expect(refused.status != 0 && refused.standardError.hasPrefix("auris probe: "))
+        #expect(refused.status == 1 && refused.standardError.hasPrefix("auris probe: "))
         #expect(refused.standardOutput.isEmpty)
         #expect(!FileManager.default.fileExists(atPath: directory.appending("auris.sqlite")), "probe opens no database")
     }
