@@ -70,7 +70,7 @@ struct DubUploadRoute: Sendable {
                 throw APIError.payloadTooLarge(limitBytes: limits.limit(hasVideo: info.hasVideo))
             }
             phases.end(.probe)
-            for requested in [fields] + (queryFields.map { [$0] } ?? []) {
+            for requested in [fields, queryFields].compactMap({ $0 }) {
                 try refuseUnsupported(requested, hasSubtitles: upload.subtitlesPath != nil)
             }
 

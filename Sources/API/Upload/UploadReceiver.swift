@@ -105,7 +105,8 @@ enum UploadReceiver {
     }
 }
 
-/// The parser's callbacks land here; the first failure stops the upload.
+/// The parser's events land here. The receiver stops at the first `failure`, so no event
+/// comes after one.
 private final class MultipartCollector {
     private enum Part {
         case audio(FileSink), subtitles(FileSink), field(String, [UInt8])
@@ -128,7 +129,6 @@ private final class MultipartCollector {
     }
 
     func header(name: String, value: String) {
-        guard failure == nil else { return }
         headerCount += 1
         guard headerCount <= limits.maxPartHeaderCount else {
             failure = .invalidRequest("a part has more than \(limits.maxPartHeaderCount) headers")
@@ -142,7 +142,6 @@ private final class MultipartCollector {
     }
 
     func body(_ buffer: ByteBuffer) {
-        guard failure == nil else { return }
         if current == nil { startPart() }
         guard failure == nil, let current else { return }
         do {
@@ -167,7 +166,6 @@ private final class MultipartCollector {
     }
 
     func partComplete() {
-        guard failure == nil else { return }
         if current == nil { startPart() }  // a part with an empty body
         guard failure == nil, let current else { return }
         do {
@@ -192,8 +190,7 @@ private final class MultipartCollector {
     }
 
     func result() throws -> ReceivedUpload {
-        if let failure { throw failure }
-        guard current == nil else { throw APIError.invalidRequest("the multipart body ended in the middle of a part") }
+        // Called once the closing delimiter was read: every part has ended, none failed.
         guard let audio else { throw APIError.invalidRequest("the audio is missing: send it in a part named `file`") }
         return ReceivedUpload(
             audioPath: audio.path, audioBytes: audio.bytes, subtitlesPath: subtitles?.path, fields: fields,
