@@ -94,6 +94,10 @@ def stranger_journey(language):
     known = {session["id"] for session in stripe_sessions()}
     element("#plans [data-plan=pro] button").click()
     session = wait(lambda: next((s for s in stripe_sessions() if s["id"] not in known), None), message="a Checkout Session")
+    # The buyer pays on Stripe's page, which the app opens once Auris has recorded the
+    # session. Paying as soon as the fake had it raced that commit (409 unknown_purchase),
+    # and the late redirect could also land after the return page below and leave it.
+    wait(lambda: not driver.current_url.startswith(BASE), message="the browser leaves for Stripe's checkout page")
     pay_as_stripe(session["id"])
     driver.get(f"{BASE}/?checkout=success&session_id={session['id']}")
     wait(lambda: element("#balance").text == str(before + 60), timeout=30, message=f"the balance rises to {before + 60}")
