@@ -54,18 +54,23 @@ extension JobQueue {
     static func claimNext(
         owner: String, skippingLockedLanes: Bool, configuration: Configuration, now: Int64, in db: any SQLConnection
     ) throws -> ClaimedJob? {
+        precondition(db.dialect == .sqlite, "PostgreSQL claims in one call of auris_claim (ClaimFunctions)")
         let leaseExpiry = now + configuration.leaseMilliseconds
         let lanes = Lanes(db: db)
         guard
             let account = try lanes.nextAccount(
                 nowMilliseconds: now, maxRunning: configuration.maxRunningPerAccount, skippingLocked: skippingLockedLanes)
         else { return nil }
-        // The literal state lets SQLite use the partial index of queued jobs.
+        // The literal state lets SQLite use the partial index of queued jobs, and the
+        // order is that index's own (ties in insertion order, the rowid it ends with): the
+        // first due entry is the answer. Left to itself the planner took the index of due
+        // times and sorted every queued job of the account for each claim.
         let next = try db.queryFirst(
             """
-            SELECT id, account_id, payload, upload_id, attempts, max_attempts, credits, duration_ms, stage FROM jobs
+            SELECT id, account_id, payload, upload_id, attempts, max_attempts, credits, duration_ms, stage
+            FROM jobs INDEXED BY jobs_lane_next
             WHERE account_id = ? AND state = 'queued' AND run_at_ms <= ?
-            ORDER BY priority DESC, run_at_ms, id LIMIT 1\(db.dialect.lockRowsSkippingLocked)
+            ORDER BY priority DESC, run_at_ms, rowid LIMIT 1
             """,
             account, now
         ) { row in
