@@ -93,6 +93,34 @@ import Testing
         }
     }
 
+    @Test("a kept-alive connection stays open while requests keep coming, and is closed once idle for the header timeout")
+    func keptAliveConnectionIsClosedOnlyOnceIdle() async throws {
+        let harness = try await APIHarness.make { $0.requestHeaderTimeoutSeconds = 1 }
+        defer { harness.remove() }
+        try await harness.server().test(.live) { client in
+            let port = try #require(client.port)
+            let (statuses, closedWhileBusy, closedOnceIdle, idleSeconds) = try await onThread {
+                () throws -> ([Int], Bool, Bool, Double) in
+                let connection = try RawHTTPConnection(port: port)
+                var statuses: [Int] = []
+                // Eight requests 400 ms apart: 3.2 s on one connection, each well inside
+                // the 1 s timeout of the one before.
+                for _ in 0..<8 {
+                    _ = connection.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                    statuses.append(try connection.readResponse(timeoutMilliseconds: 5_000).status)
+                    if connection.closedByServer(withinMilliseconds: 400) { return (statuses, true, true, 0) }
+                }
+                let idleStart = Date()
+                let closed = connection.closedByServer(withinMilliseconds: 10_000)
+                return (statuses, false, closed, Date().timeIntervalSince(idleStart))
+            }
+            #expect(statuses == Array(repeating: 200, count: 8))
+            #expect(!closedWhileBusy, "a connection that kept sending requests was closed")
+            #expect(closedOnceIdle, "an idle kept-alive connection was still open 10 s after a 1 s header timeout")
+            #expect(idleSeconds >= 0.5, "closed \(idleSeconds) s into its idle time, before its 1 s timeout")
+        }
+    }
+
     @Test("an upload whose body stops arriving is cut off: no file, no hold, no job")
     func stalledBodyIsCutOff() async throws {
         let harness = try await APIHarness.make { $0.bodyProgressTimeoutSeconds = 1 }

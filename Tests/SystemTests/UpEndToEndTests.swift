@@ -88,6 +88,7 @@ import Glibc
         #expect(stats.duplicates.isEmpty)
         #expect(try await up.stop() == 0)
         #expect(try await AurisStore.violations(in: fixture.database) == [])
+        try expectRequestLogLine(in: up.logPath, path: "/api/dub/\(id)")
         // Only the result and its transcript are left: the upload went with its job's end.
         try await waitUntil("only the result and its transcript to be left") {
             try await Set(fixture.leftoverJobFiles()) == ["results/\(id).mp3", "results/\(id).transcript.json"]
@@ -259,4 +260,14 @@ import Glibc
         #expect(try await fixture.accounts.balance(of: fixture.account).held == 3)
         #expect(try await AurisStore.violations(in: fixture.database) == [])
     }
+}
+
+/// The request's log line is the one swift-log's `StreamLogHandler` writes: local time,
+/// level, label, the metadata sorted by key, the source in brackets, the message.
+func expectRequestLogLine(in logPath: String, path: String) throws {
+    let lines = try String(contentsOfFile: logPath, encoding: .utf8).split(separator: "\n")
+    let line = try #require(lines.first { $0.contains("hb.request.path=\(path) ") }, "no request line for \(path)")
+    let format = try Regex(
+        #"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4} info auris\.api: hb\.request\.id=[0-9a-f]+ hb\.request\.method=GET hb\.request\.path=\S+ \[Hummingbird\] Request"#)
+    #expect(line.wholeMatch(of: format) != nil, "\(line)")
 }

@@ -19,7 +19,14 @@ final class RequestReadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
 
     private let headerTimeout: TimeAmount
     private let bodyProgressTimeout: TimeAmount
-    private var deadline: Scheduled<Void>?
+    /// When the connection is closed unless the client gets further; nil while nothing
+    /// is expected from it.
+    private var deadline: NIODeadline?
+    /// One timer per connection, due at or before `deadline`. Moving the deadline on
+    /// (every request moves it twice) only stores a time: the timer, once due, closes
+    /// the connection or waits again for the deadline it finds. A timer per request cost
+    /// two schedules and two cancels of an event-loop task per status poll.
+    private var timer: (task: Scheduled<Void>, dueAt: NIODeadline)?
 
     init(headerTimeout: TimeAmount, bodyProgressTimeout: TimeAmount) {
         self.headerTimeout = headerTimeout
@@ -31,7 +38,7 @@ final class RequestReadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        disarm()
+        stopTimer()
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -40,14 +47,14 @@ final class RequestReadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        disarm()
+        stopTimer()
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head, .body: arm(context, in: bodyProgressTimeout)
-        case .end: disarm()
+        case .end: deadline = nil
         }
         context.fireChannelRead(data)
     }
@@ -58,15 +65,35 @@ final class RequestReadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     private func arm(_ context: ChannelHandlerContext, in timeout: TimeAmount) {
-        disarm()
-        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
-            self?.deadline = nil
+        let newDeadline = NIODeadline.now() + timeout
+        deadline = newDeadline
+        // A timer due later than the new deadline (a shorter timeout than the last one)
+        // would close the connection late: start one for the new deadline instead.
+        if let timer, timer.dueAt <= newDeadline { return }
+        startTimer(context, dueAt: newDeadline)
+    }
+
+    private func startTimer(_ context: ChannelHandlerContext, dueAt: NIODeadline) {
+        stopTimer()
+        let task = context.eventLoop.assumeIsolated().scheduleTask(deadline: dueAt) { [weak self] () -> Void in
+            self?.timerFired(context)
+        }
+        timer = (task, dueAt)
+    }
+
+    private func timerFired(_ context: ChannelHandlerContext) {
+        timer = nil
+        guard let deadline else { return }
+        if deadline <= .now() {
+            self.deadline = nil
             context.close(promise: nil)
+        } else {
+            startTimer(context, dueAt: deadline)
         }
     }
 
-    private func disarm() {
-        deadline?.cancel()
-        deadline = nil
+    private func stopTimer() {
+        timer?.task.cancel()
+        timer = nil
     }
 }

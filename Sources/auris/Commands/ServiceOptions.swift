@@ -125,12 +125,8 @@ struct ServiceOptions: ParsableArguments {
 enum ProcessLogging {
     static func bootstrap(label: String) -> Logger {
         let level = Environment.value("AURIS_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
-        // Each line's timestamp is local time; with TZ unset glibc stats /etc/localtime
-        // again for every one (a path lookup per request log line). Naming the same file
-        // lets it read the zone once.
-        if getenv("TZ") == nil { setenv("TZ", ":/etc/localtime", 0) }
         LoggingSystem.bootstrap { label in
-            var handler = DeferredMetadataLogHandler(StreamLogHandler.standardError(label: label))
+            var handler = StandardErrorLogHandler(label: label)
             handler.logLevel = level
             return handler
         }
