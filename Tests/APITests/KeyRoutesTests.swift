@@ -67,6 +67,15 @@ import Testing
             #expect(try await client.execute(uri: "/api/credits", method: .get, headers: [.authorization: "Bearer \(key)"]).status == .ok)
             let unnamed = try await client.execute(uri: "/api/keys", method: .post, headers: headers, body: .init(string: #"{"name":"  "}"#))
             #expect(unnamed.status == .badRequest)
+            // 100 characters are a name; with blanks around them they are past the spec's
+            // 100, counted as sent; a combining accent counts apart from its letter.
+            let hundred = String(repeating: "k", count: 100)
+            for (name, status) in [(hundred, HTTPResponse.Status.created), ("  " + hundred + "  ", .badRequest),
+                                   (String(repeating: "e\u{301}", count: 60), .badRequest)] {
+                let body = try JSONSerialization.data(withJSONObject: ["name": name])
+                let made = try await client.execute(uri: "/api/keys", method: .post, headers: headers, body: ByteBuffer(bytes: body))
+                #expect(made.status == status, "\(name.unicodeScalars.count) scalars")
+            }
         }
     }
 

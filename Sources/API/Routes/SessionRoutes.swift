@@ -113,10 +113,13 @@ struct SessionRoutes: Sendable {
     }
 
     /// Trimmed and lower-case; one `@` with something on each side and a dot in the domain.
+    /// At most 254 characters as sent (Unicode scalars, as the spec's `maxLength`
+    /// counts them: white space around the address counts too), and at most 254 bytes
+    /// once trimmed.
     static func normalizedEmail(_ raw: String) throws -> String {
         let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard email.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+        guard raw.unicodeScalars.count <= 254, email.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
             !parts[1].hasPrefix("."), !parts[1].hasSuffix("."), !email.contains(where: { $0.isWhitespace || $0.isNewline })
         else { throw APIError(.badRequest, "invalid_email", "this is not an email address") }
         return email
