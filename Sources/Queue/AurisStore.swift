@@ -11,7 +11,7 @@ import Foundation
 /// same file with different lists agree.
 public enum AurisStore {
     /// The ledger's and the queue's migrations, in dependency order.
-    public static let migrations: [Migration] = BillingMigrations.all + QueueMigrations.all + [EnqueueFunction.firstMigration, EnqueueFunction.migration, ClaimFunctions.migration]
+    public static let migrations: [Migration] = BillingMigrations.all + QueueMigrations.all + [EnqueueFunction.firstMigration, EnqueueFunction.migration, ClaimFunctions.migration, ClaimFunctions.heldJobMigration]
 
     /// Opens the database: PostgreSQL when `databaseURL` is given (`postgres://…`),
     /// else SQLite in `<dataDirectory>/auris.sqlite` (creating the folder and file).

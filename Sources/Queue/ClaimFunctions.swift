@@ -101,6 +101,82 @@ enum ClaimFunctions {
         }
     }
 
+    /// `auris_claim_next` again, for databases `queue.claim_functions.1` made before it
+    /// knew a due job another transaction holds. `FOR UPDATE SKIP LOCKED` passes over such a job (a
+    /// cancel or a success that locked it and waits for this lane, which the claim holds),
+    /// and the first version took that for a lane out of step with its jobs: it recounted
+    /// the lane, which was right all along, and reported it, which a debug build stops on
+    /// (a CI run of the PostgreSQL suites did). Now a due job that is there, only held,
+    /// ends the claim without touching the lane, as a claim that found no lane does; the
+    /// holder's commit moves the lane on.
+    static let heldJobMigration = Migration(
+        "queue.claim_functions.2",
+        sqlite: "-- SQLite has no row locks: a due job is never held by another writer.",
+        postgresql: claimNextFunction)
+
+    /// `auris_claim_next`: `JobQueue.claimNext`, with `Lanes.nextAccount`, `Lanes.rebuild`
+    /// and `JobQueue.apply` for `.claim`. Both migrations create it, so a new database and
+    /// an upgraded one run the same body.
+    private static let claimNextFunction = """
+        CREATE OR REPLACE FUNCTION auris_claim_next(
+            p_owner TEXT, p_token TEXT, p_now_ms BIGINT, p_lease_expiry_ms BIGINT, p_max_running BIGINT,
+            p_skip_locked_lanes BOOLEAN, p_change_channel TEXT,
+            OUT lane_rebuilt BOOLEAN, OUT claimed jobs
+        ) LANGUAGE plpgsql AS $$
+        DECLARE
+            v_account BIGINT;
+            v_job_id TEXT;
+        BEGIN
+            lane_rebuilt := false;
+            -- Lanes.nextAccount: the least-served lane with a due job and room, kept locked.
+            IF p_skip_locked_lanes THEN
+                SELECT l.account_id INTO v_account FROM queue_lanes l
+                WHERE l.queued > 0 AND l.next_run_at_ms <= p_now_ms AND l.running < p_max_running
+                ORDER BY l.running, l.served_at_ms, l.account_id LIMIT 1 FOR UPDATE SKIP LOCKED;
+            ELSE
+                SELECT l.account_id INTO v_account FROM queue_lanes l
+                WHERE l.queued > 0 AND l.next_run_at_ms <= p_now_ms AND l.running < p_max_running
+                ORDER BY l.running, l.served_at_ms, l.account_id LIMIT 1 FOR UPDATE;
+            END IF;
+            IF v_account IS NULL THEN
+                RETURN;
+            END IF;
+            SELECT j.id INTO v_job_id FROM jobs j
+            WHERE j.account_id = v_account AND j.state = 'queued' AND j.run_at_ms <= p_now_ms
+            ORDER BY j.priority DESC, j.run_at_ms, j.id LIMIT 1 FOR UPDATE SKIP LOCKED;
+            IF v_job_id IS NULL THEN
+                -- Read without a lock, this sees the due jobs as last committed, held or not.
+                PERFORM 1 FROM jobs j
+                WHERE j.account_id = v_account AND j.state = 'queued' AND j.run_at_ms <= p_now_ms LIMIT 1;
+                IF FOUND THEN
+                    RETURN;
+                END IF;
+                -- Lanes.rebuild: the lane promised a due job that is not there.
+                UPDATE queue_lanes SET
+                    queued = (SELECT count(*) FROM jobs j WHERE j.account_id = v_account AND j.state = 'queued'),
+                    running = (SELECT count(*) FROM jobs j WHERE j.account_id = v_account AND j.state = 'running'),
+                    next_run_at_ms = (SELECT min(j.run_at_ms) FROM jobs j WHERE j.account_id = v_account AND j.state = 'queued')
+                WHERE account_id = v_account;
+                lane_rebuilt := true;
+                RETURN;
+            END IF;
+            -- JobQueue.apply: queued → running under this claim's lease and token.
+            UPDATE jobs SET state = 'running', lease_owner = p_owner, lease_expires_at_ms = p_lease_expiry_ms,
+                claim_token = p_token, attempts = attempts + 1, started_at_ms = coalesce(started_at_ms, p_now_ms),
+                finished_at_ms = NULL, updated_at_ms = p_now_ms
+            WHERE id = v_job_id AND state = 'queued'
+            RETURNING * INTO claimed;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'job % changed inside a transaction', v_job_id USING ERRCODE = 'AU001';
+            END IF;
+            IF claimed.watched_until_ms >= p_now_ms THEN
+                PERFORM pg_notify(p_change_channel, '');
+            END IF;
+            PERFORM auris_lanes_adjust(v_account, -1, 1, p_now_ms);
+        END
+        $$
+        """
+
     /// Nothing on SQLite, which runs the Swift bodies.
     static let migration = Migration(
         "queue.claim_functions.1",
@@ -189,57 +265,7 @@ enum ClaimFunctions {
             END
             $$;
 
-            CREATE FUNCTION auris_claim_next(
-                p_owner TEXT, p_token TEXT, p_now_ms BIGINT, p_lease_expiry_ms BIGINT, p_max_running BIGINT,
-                p_skip_locked_lanes BOOLEAN, p_change_channel TEXT,
-                OUT lane_rebuilt BOOLEAN, OUT claimed jobs
-            ) LANGUAGE plpgsql AS $$
-            DECLARE
-                v_account BIGINT;
-                v_job_id TEXT;
-            BEGIN
-                lane_rebuilt := false;
-                -- Lanes.nextAccount: the least-served lane with a due job and room, kept locked.
-                IF p_skip_locked_lanes THEN
-                    SELECT l.account_id INTO v_account FROM queue_lanes l
-                    WHERE l.queued > 0 AND l.next_run_at_ms <= p_now_ms AND l.running < p_max_running
-                    ORDER BY l.running, l.served_at_ms, l.account_id LIMIT 1 FOR UPDATE SKIP LOCKED;
-                ELSE
-                    SELECT l.account_id INTO v_account FROM queue_lanes l
-                    WHERE l.queued > 0 AND l.next_run_at_ms <= p_now_ms AND l.running < p_max_running
-                    ORDER BY l.running, l.served_at_ms, l.account_id LIMIT 1 FOR UPDATE;
-                END IF;
-                IF v_account IS NULL THEN
-                    RETURN;
-                END IF;
-                SELECT j.id INTO v_job_id FROM jobs j
-                WHERE j.account_id = v_account AND j.state = 'queued' AND j.run_at_ms <= p_now_ms
-                ORDER BY j.priority DESC, j.run_at_ms, j.id LIMIT 1 FOR UPDATE SKIP LOCKED;
-                IF v_job_id IS NULL THEN
-                    -- Lanes.rebuild: the lane promised a due job that is not there.
-                    UPDATE queue_lanes SET
-                        queued = (SELECT count(*) FROM jobs j WHERE j.account_id = v_account AND j.state = 'queued'),
-                        running = (SELECT count(*) FROM jobs j WHERE j.account_id = v_account AND j.state = 'running'),
-                        next_run_at_ms = (SELECT min(j.run_at_ms) FROM jobs j WHERE j.account_id = v_account AND j.state = 'queued')
-                    WHERE account_id = v_account;
-                    lane_rebuilt := true;
-                    RETURN;
-                END IF;
-                -- JobQueue.apply: queued → running under this claim's lease and token.
-                UPDATE jobs SET state = 'running', lease_owner = p_owner, lease_expires_at_ms = p_lease_expiry_ms,
-                    claim_token = p_token, attempts = attempts + 1, started_at_ms = coalesce(started_at_ms, p_now_ms),
-                    finished_at_ms = NULL, updated_at_ms = p_now_ms
-                WHERE id = v_job_id AND state = 'queued'
-                RETURNING * INTO claimed;
-                IF NOT FOUND THEN
-                    RAISE EXCEPTION 'job % changed inside a transaction', v_job_id USING ERRCODE = 'AU001';
-                END IF;
-                IF claimed.watched_until_ms >= p_now_ms THEN
-                    PERFORM pg_notify(p_change_channel, '');
-                END IF;
-                PERFORM auris_lanes_adjust(v_account, -1, 1, p_now_ms);
-            END
-            $$;
+            \(claimNextFunction);
 
             CREATE FUNCTION auris_succeed_claiming_next(
                 p_job_id TEXT, p_token TEXT, p_now_ms BIGINT, p_capture_reason TEXT, p_event_type TEXT,
