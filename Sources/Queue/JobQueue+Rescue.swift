@@ -6,6 +6,12 @@ extension JobQueue {
     /// due now, or failed with their hold voided when attempts are spent, or canceled
     /// when a cancel was requested.
     ///
+    /// On PostgreSQL the jobs are taken `FOR UPDATE SKIP LOCKED`, as they are read: a job
+    /// another transaction holds (another host's rescue, or the worker's own heartbeat or
+    /// success, which may yet extend or end the lease) is left to it. Read without a lock,
+    /// two hosts' rescues took the same job and the later one found it gone, and a job
+    /// whose heartbeat was committing was taken back from a live worker.
+    ///
     /// - Parameter limit: at most this many jobs in this call (one transaction).
     /// - Returns: how many jobs were taken back.
     @discardableResult
@@ -16,7 +22,7 @@ extension JobQueue {
                 """
                 SELECT id, lease_owner, claim_token FROM jobs
                 WHERE state = 'running' AND lease_expires_at_ms < ?
-                ORDER BY lease_expires_at_ms LIMIT ?
+                ORDER BY lease_expires_at_ms LIMIT ?\(db.dialect.lockRowsSkippingLocked)
                 """,
                 now, min(max(limit, 1), 1_000), map: Self.heldClaim)
             for claim in expired {
@@ -33,7 +39,10 @@ extension JobQueue {
         let now = clock.nowMilliseconds
         return try await database.writeLockingRows { db in
             let claims = try db.query(
-                "SELECT id, lease_owner, claim_token FROM jobs WHERE state = 'running' AND lease_owner = ? LIMIT 1000",
+                """
+                SELECT id, lease_owner, claim_token FROM jobs WHERE state = 'running' AND lease_owner = ?
+                LIMIT 1000\(db.dialect.lockRowsSkippingLocked)
+                """,
                 owner, map: Self.heldClaim)
             for claim in claims {
                 try Self.takeBack(claim, reason: "its worker exited", now: now, in: db)

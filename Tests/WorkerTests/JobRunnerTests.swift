@@ -5,6 +5,7 @@ import Dubbing
 import Foundation
 import MediaStore
 import Queue
+import Synchronization
 import Testing
 @testable import Worker
 
@@ -131,8 +132,17 @@ import Testing
         let otherQueue = JobQueue(database: fixture.store.database, clock: otherClock, configuration: fixture.queue.configuration)
         let (engine, run) = try await fixture.startBlockingRun(claimed)
 
-        #expect(try await otherQueue.rescueExpiredLeases() == 1)
-        let rescuer = try #require(try await otherQueue.claim(owner: newOwner))
+        // The runner heartbeats every 10 ms. On PostgreSQL a rescue or a claim passes over
+        // the job while a heartbeat holds it (HeldJobTests), so each is tried until it
+        // gets the job; each heartbeat keeps the lease expired on the other clock.
+        try await waitFor("the rescue to take the job back") { try await otherQueue.rescueExpiredLeases() == 1 }
+        let claimedAgain = Mutex<ClaimedJob?>(nil)
+        try await waitFor("the job claimed again") {
+            let claimed = try await otherQueue.claim(owner: newOwner)
+            claimedAgain.withLock { $0 = claimed }
+            return claimed != nil
+        }
+        let rescuer = try #require(claimedAgain.withLock { $0 })
         #expect(rescuer.id == job.id && rescuer.attempt == 2)
         try await waitFor("the old attempt to stop") { engine.sawCancellation }
         await run.value
