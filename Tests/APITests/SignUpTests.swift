@@ -151,6 +151,26 @@ import Testing
         }
     }
 
+    @Test("sign-in refuses what sign-up refuses: an email past 254 characters as sent, a password past bcrypt's 72 bytes")
+    func signInLengths() async throws {
+        let harness = try await APIHarness.make()
+        defer { harness.remove() }
+        try await harness.application().test(.router) { client in
+            let long = String(repeating: "a", count: 238) + "@example.com"
+            let password = String(repeating: "p", count: 72)
+            var owner = Browser()
+            let signedUp = try await owner.signUp(client, email: long, password: password)
+            #expect(signedUp.status == .created)
+            var browser = Browser()
+            #expect(try await browser.logIn(client, email: " " + long + " ", password: password).status == .ok)
+            // Sign-up refuses this padding; sign-in counted only the trimmed bytes and let it in.
+            let padded = String(repeating: "\u{3000}", count: 8) + long + String(repeating: " ", count: 8)
+            #expect(try await browser.logIn(client, email: padded, password: password).errorCode() == "invalid_credentials")
+            // bcrypt reads 72 bytes: anything after the real password matched too.
+            #expect(try await browser.logIn(client, email: long, password: password + "x").errorCode() == "invalid_credentials")
+        }
+    }
+
     @Test("sign-in and sign-up are limited per email; past the limit 429 too_many_attempts with Retry-After, until the window passes")
     func attemptLimits() async throws {
         let harness = try await APIHarness.make {

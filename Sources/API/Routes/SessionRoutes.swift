@@ -51,8 +51,12 @@ struct SessionRoutes: Sendable {
     func login(_ request: Request, context: AurisRequestContext) async throws -> Response {
         guard SessionCookies.isSameOrigin(request, publicURL: publicURL) else { throw SessionCookies.foreignOrigin }
         let credentials = try await Self.credentials(of: request)
-        let email = credentials.email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        guard email.utf8.count <= 254, credentials.password.utf8.count <= 1_024 else { throw Self.invalidCredentials }
+        // Lengths no sign-up accepts, refused before any work: an email the spec's limit
+        // refuses, padded or not, and a password longer than bcrypt reads, which would
+        // otherwise match its first 72 bytes.
+        guard let email = Self.comparableEmail(credentials.email), credentials.password.utf8.count <= 72 else {
+            throw Self.invalidCredentials
+        }
         guard logins.allow(limitKeys(email: email, context: context)) else { throw tooManyAttempts(logins) }
         let found = try await accounts.login(email: email)
         guard try await passwords.verify(credentials.password, hash: found?.passwordHash), let found else {
@@ -112,16 +116,24 @@ struct SessionRoutes: Sendable {
             Credentials.self, of: request, limitBytes: 4_096, shape: #"{"email": "…", "password": "…"}"#)
     }
 
-    /// Trimmed and lower-case; one `@` with something on each side and a dot in the domain.
-    /// At most 254 characters as sent (Unicode scalars, as the spec's `maxLength`
-    /// counts them: white space around the address counts too), and at most 254 bytes
-    /// once trimmed.
-    static func normalizedEmail(_ raw: String) throws -> String {
+    /// The email as accounts store and compare it, trimmed and lower-case; nil when it is
+    /// longer than 254 characters as sent (Unicode scalars, as the spec's `maxLength`
+    /// counts them: white space around the address counts too) or 254 bytes once trimmed.
+    /// Sign-up and login share it, so an email one refuses as too long the other does too.
+    static func comparableEmail(_ raw: String) -> String? {
+        guard raw.unicodeScalars.count <= 254 else { return nil }
         let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        return email.utf8.count <= 254 ? email : nil
+    }
+
+    /// `comparableEmail`, with one `@` with something on each side and a dot in the domain.
+    static func normalizedEmail(_ raw: String) throws -> String {
+        let invalid = APIError(.badRequest, "invalid_email", "this is not an email address")
+        guard let email = comparableEmail(raw) else { throw invalid }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard raw.unicodeScalars.count <= 254, email.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-            !parts[1].hasPrefix("."), !parts[1].hasSuffix("."), !email.contains(where: { $0.isWhitespace || $0.isNewline })
-        else { throw APIError(.badRequest, "invalid_email", "this is not an email address") }
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
+            !email.contains(where: { $0.isWhitespace || $0.isNewline })
+        else { throw invalid }
         return email
     }
 
