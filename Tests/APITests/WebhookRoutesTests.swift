@@ -83,6 +83,12 @@ import Testing
                 let answeredCode = try answer.errorCode()
                 #expect(answer.status == .unprocessableContent && answeredCode == code, "\(url.prefix(40))")
             }
+            // 2,040 bytes: within the limit with a blank on each side, past the spec's 2,048
+            // characters as sent with sixteen (the server counted the trimmed bytes).
+            let long = "https://hooks.example.com/" + String(repeating: "a", count: 2_040 - 26)
+            let padded = String(repeating: " ", count: 8) + long + String(repeating: "\u{3000}", count: 8)
+            #expect(try await Self.post(client, url: padded, as: harness.alice).errorCode() == "invalid_webhook_url")
+            #expect(try await Self.post(client, url: " \(long)\n", as: harness.alice).status == .created)
         }
     }
 

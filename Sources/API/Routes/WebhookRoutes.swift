@@ -26,8 +26,12 @@ struct WebhookRoutes: Sendable {
         let account = try context.requireAccount()
         struct Body: Decodable { var url: String }
         let body = try await BodyReader.json(Body.self, of: request, limitBytes: 8_192, shape: #"{"url": "https://…"}"#)
+        // White space around the URL is dropped, and counts toward the limit as the spec's
+        // `maxLength` counts it: in Unicode scalars, as sent.
         let url = body.url.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...WebhookEndpoints.maxURLBytes).contains(url.utf8.count) else {
+        guard body.url.unicodeScalars.count <= WebhookEndpoints.maxURLBytes,
+              (1...WebhookEndpoints.maxURLBytes).contains(url.utf8.count)
+        else {
             throw APIError(.unprocessableContent, DestinationPolicy.Codes.invalid,
                            "a webhook URL has 1 to \(WebhookEndpoints.maxURLBytes) bytes")
         }
