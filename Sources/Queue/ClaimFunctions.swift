@@ -102,13 +102,14 @@ enum ClaimFunctions {
     }
 
     /// `auris_claim_next` again, for databases `queue.claim_functions.1` made before it
-    /// knew a due job another transaction holds. `FOR UPDATE SKIP LOCKED` passes over such a job (a
-    /// cancel or a success that locked it and waits for this lane, which the claim holds),
-    /// and the first version took that for a lane out of step with its jobs: it recounted
-    /// the lane, which was right all along, and reported it, which a debug build stops on
-    /// (a CI run of the PostgreSQL suites did). Now a due job that is there, only held,
-    /// ends the claim without touching the lane, as a claim that found no lane does; the
-    /// holder's commit moves the lane on.
+    /// knew a due job another transaction holds. `FOR UPDATE SKIP LOCKED` passes over
+    /// such a job (a cancel that locked it and waits for this lane, which the claim holds;
+    /// a heartbeat's `UPDATE` waiting on it for an instant), and the first version took
+    /// that for a lane out of step with its jobs: it recounted the lane, which was right
+    /// all along, and reported it, which a debug build stops on (a CI run of the
+    /// PostgreSQL suites did). Now a due job that is there, only held, ends the claim
+    /// without touching the lane, as a claim that found no lane does; the holder's commit
+    /// moves the lane on.
     static let heldJobMigration = Migration(
         "queue.claim_functions.2",
         sqlite: "-- SQLite has no row locks: a due job is never held by another writer.",
