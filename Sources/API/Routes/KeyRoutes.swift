@@ -11,10 +11,7 @@ struct KeyRoutes: Sendable {
         let account = try context.requireAccount()
         struct Body: Decodable { var name: String }
         let body = try await BodyReader.json(Body.self, of: request, limitBytes: 4_096, shape: #"{"name": "…"}"#)
-        let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        // Counted as sent, in Unicode scalars, as the spec's `maxLength` counts: blanks
-        // around the name count too, though they are trimmed.
-        guard !name.isEmpty, body.name.unicodeScalars.count <= 100 else {
+        guard let name = body.name.trimmed(maxLengthAsSent: 100), !name.isEmpty else {
             throw APIError.invalidRequest("a key's name has 1 to 100 characters")
         }
         let created = try await accounts.createKey(for: account, name: name)

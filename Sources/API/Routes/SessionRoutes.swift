@@ -54,9 +54,8 @@ struct SessionRoutes: Sendable {
         // Lengths no sign-up accepts, refused before any work: an email the spec's limit
         // refuses, padded or not, and a password longer than bcrypt reads, which would
         // otherwise match its first 72 bytes.
-        guard let email = Self.comparableEmail(credentials.email), credentials.password.utf8.count <= 72 else {
-            throw Self.invalidCredentials
-        }
+        guard let email = Self.comparableEmail(credentials.email), credentials.password.utf8.count <= Self.maxPasswordBytes
+        else { throw Self.invalidCredentials }
         guard logins.allow(limitKeys(email: email, context: context)) else { throw tooManyAttempts(logins) }
         let found = try await accounts.login(email: email)
         guard try await passwords.verify(credentials.password, hash: found?.passwordHash), let found else {
@@ -117,12 +116,10 @@ struct SessionRoutes: Sendable {
     }
 
     /// The email as accounts store and compare it, trimmed and lower-case; nil when it is
-    /// longer than 254 characters as sent (Unicode scalars, as the spec's `maxLength`
-    /// counts them: white space around the address counts too) or 254 bytes once trimmed.
-    /// Sign-up and login share it, so an email one refuses as too long the other does too.
+    /// longer than 254 characters as sent or 254 bytes once trimmed. Sign-up and login
+    /// share it, so an email one refuses as too long the other does too.
     static func comparableEmail(_ raw: String) -> String? {
-        guard raw.unicodeScalars.count <= 254 else { return nil }
-        let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        guard let email = raw.trimmed(maxLengthAsSent: 254)?.lowercased() else { return nil }
         return email.utf8.count <= 254 ? email : nil
     }
 
@@ -137,10 +134,13 @@ struct SessionRoutes: Sendable {
         return email
     }
 
-    /// bcrypt reads at most 72 bytes: a longer password would be cut in silence.
+    /// What bcrypt reads of a password: a longer one would be cut in silence.
+    static let maxPasswordBytes = 72
+
+    /// At least 8 characters, at most `maxPasswordBytes`.
     static func checkPassword(_ password: String) throws {
         // Characters counted as Unicode scalars, as JSON Schema's minLength counts them.
-        guard password.unicodeScalars.count >= 8, password.utf8.count <= 72 else {
+        guard password.unicodeScalars.count >= 8, password.utf8.count <= maxPasswordBytes else {
             throw APIError(.badRequest, "invalid_password", "a password has 8 characters or more, and at most 72 bytes")
         }
     }

@@ -28,10 +28,7 @@ struct WebhookRoutes: Sendable {
         // Room for the longest URL the spec allows in its longest JSON form: 2,048 blanks
         // around it, each written as a six-byte `\u0085` (the contract fuzzer sent those).
         let body = try await BodyReader.json(Body.self, of: request, limitBytes: 16_384, shape: #"{"url": "https://…"}"#)
-        // White space around the URL is dropped, and counts toward the limit as the spec's
-        // `maxLength` counts it: in Unicode scalars, as sent.
-        let url = body.url.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard body.url.unicodeScalars.count <= WebhookEndpoints.maxURLBytes,
+        guard let url = body.url.trimmed(maxLengthAsSent: WebhookEndpoints.maxURLBytes),
               (1...WebhookEndpoints.maxURLBytes).contains(url.utf8.count)
         else {
             throw APIError(.unprocessableContent, DestinationPolicy.Codes.invalid,
